@@ -1,0 +1,157 @@
+# Machine Learning and Transformers from Scratch, in C: the one entry point.
+# `make help` lists the targets. Everything is built out of tree, under build/.
+
+CC      ?= cc
+CSTD    := -std=c11
+WARN    := -Wall -Wextra
+OPT     ?= -O3 -march=native
+BUILD   ?= build
+
+# OpenMP when the compiler has it, silently absent otherwise (Apple clang).
+# -fopenmp-simd alone still honours `#pragma omp simd` without a runtime.
+OPENMP_FLAG := $(shell printf 'int main(void){return 0;}\n' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
+
+ifeq ($(SANITIZE),1)
+  BUILD   := $(BUILD)/sanitize
+  OPT     := -O1 -g -fno-omit-frame-pointer
+  SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  OPENMP_FLAG :=
+endif
+ifeq ($(OPENMP_FLAG),)
+  WARN += -Wno-unknown-pragmas
+endif
+
+# -march=native only where the compiler accepts it (not every macOS clang does).
+ifeq ($(shell printf 'int main(void){return 0;}\n' | $(CC) $(OPT) -x c - -o /dev/null 2>/dev/null && echo ok),)
+  OPT := -O3
+endif
+
+# Homebrew keeps headers and libraries under its own prefix.
+BREW_PREFIX := $(shell command -v brew >/dev/null 2>&1 && brew --prefix 2>/dev/null)
+ifneq ($(BREW_PREFIX),)
+  EXTRA_INC := -I$(BREW_PREFIX)/include
+  EXTRA_LIB := -L$(BREW_PREFIX)/lib
+endif
+
+CFLAGS  := $(CSTD) $(WARN) $(OPT) $(SAN) $(OPENMP_FLAG) -I. $(EXTRA_INC) -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS := $(SAN) $(OPENMP_FLAG) $(EXTRA_LIB)
+LDLIBS  := -lm
+
+# --- what gets built ------------------------------------------------------------
+# libbook.a: common/ and every chapter's building blocks (all .c but main.c).
+COMMON_SRC  := $(wildcard common/*.c)
+CHAPTER_LIB := $(filter-out %/main.c,$(wildcard chapters/*/*.c))
+LIB_SRC     := $(COMMON_SRC) $(CHAPTER_LIB)
+LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB         := $(BUILD)/libbook.a
+
+# One program per chapter: chapters/02_backprop/main.c -> build/bin/ch02
+CHAPTER_DIRS := $(sort $(dir $(wildcard chapters/*/main.c)))
+chapter_num   = $(firstword $(subst _, ,$(notdir $(patsubst %/,%,$(1)))))
+CHAPTER_BINS := $(foreach d,$(CHAPTER_DIRS),$(BUILD)/bin/ch$(call chapter_num,$(d)))
+
+# Data generators: datasets/tools/gen_spiral.c -> build/bin/gen_spiral
+TOOL_SRC  := $(wildcard datasets/tools/*.c)
+TOOL_BINS := $(TOOL_SRC:datasets/tools/%.c=$(BUILD)/bin/%)
+
+# The Criterion suite: every tests/*.c in one binary (TESTS=... to pick a subset).
+TESTS     ?= $(wildcard tests/*.c)
+TEST_OBJ  := $(TESTS:%.c=$(BUILD)/obj/%.o)
+TEST_BIN  := $(BUILD)/bin/book_tests
+CRITERION_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)
+CRITERION_LIBS   := $(or $(shell pkg-config --libs criterion 2>/dev/null),-lcriterion)
+
+BENCH_BIN := $(BUILD)/bin/bench_matmul
+
+.PHONY: all run test exercises exercise exercise-stubs bench help clean criterion figures
+.DEFAULT_GOAL := all
+
+all: $(LIB) $(CHAPTER_BINS) $(TOOL_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CRITERION_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+define chapter_rule
+$(BUILD)/bin/ch$(call chapter_num,$(1)): $(BUILD)/obj/$(1)main.o $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+endef
+$(foreach d,$(CHAPTER_DIRS),$(eval $(call chapter_rule,$(d))))
+
+$(BUILD)/bin/%: $(BUILD)/obj/datasets/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# --- the two commands ------------------------------------------------------------
+# make run: every chapter in quick mode and a summary table; CH=NN [ARGS=...] runs one.
+run: all
+	@BUILD=$(BUILD) CH="$(CH)" ARGS="$(ARGS)" sh common/scripts/run_chapters.sh
+
+criterion:
+	@sh common/scripts/install_criterion.sh "$(CC)"
+
+# make test: installs Criterion when missing, builds the suite, runs it.
+test: criterion all
+	@$(MAKE) --no-print-directory $(TEST_BIN)
+	@echo "== running the Criterion suite ($(TEST_BIN)) =="
+	@cd . && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 BOOK_BIN=$(BUILD)/bin $(TEST_BIN) --jobs 2 $(TEST_ARGS)
+
+$(TEST_BIN): $(TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(EXTRA_LIB) $^ $(CRITERION_LIBS) $(LDLIBS) -o $@
+
+# --- exercises ---------------------------------------------------------------------
+# make exercise EX=02.3 grades your stub; make exercises grades the reference solutions;
+# make exercise-stubs checks that every untouched stub fails its test (CI).
+exercise: criterion $(LIB)
+	@test -n "$(EX)" || { echo "usage: make exercise EX=NN.K (e.g. EX=01.2); see exercises/README.md"; exit 2; }
+	@BUILD=$(BUILD) CC="$(CC)" CFLAGS="$(CFLAGS) $(CRITERION_CFLAGS)" LDFLAGS="$(LDFLAGS)" LIBS="$(LIB) $(CRITERION_LIBS) $(LDLIBS)" \
+	  sh common/scripts/exercises.sh stub $(EX)
+
+exercises: criterion $(LIB)
+	@BUILD=$(BUILD) CC="$(CC)" CFLAGS="$(CFLAGS) $(CRITERION_CFLAGS)" LDFLAGS="$(LDFLAGS)" LIBS="$(LIB) $(CRITERION_LIBS) $(LDLIBS)" \
+	  sh common/scripts/exercises.sh solutions $(or $(CH),all)
+
+exercise-stubs: criterion $(LIB)
+	@BUILD=$(BUILD) CC="$(CC)" CFLAGS="$(CFLAGS) $(CRITERION_CFLAGS)" LDFLAGS="$(LDFLAGS)" LIBS="$(LIB) $(CRITERION_LIBS) $(LDLIBS)" \
+	  sh common/scripts/exercises.sh stubs-fail $(or $(CH),all)
+
+# --- benchmarks and figures ------------------------------------------------------------
+$(BENCH_BIN): $(BUILD)/obj/tests/bench/bench_matmul.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+bench: all $(BENCH_BIN)
+	@BUILD=$(BUILD) sh common/scripts/bench.sh
+
+# Regenerates the committed SVGs in docs/figures from each chapter's quick run.
+figures: all
+	@BUILD=$(BUILD) FIGURES=docs/figures sh common/scripts/run_chapters.sh
+
+help:
+	@echo "make            build the library, every chapter program and the data generators"
+	@echo "make run        run every chapter in quick mode, then print a summary table"
+	@echo "make run CH=02 ARGS='--data datasets/fashion-mnist'   run one chapter with flags"
+	@echo "make test       install Criterion if missing, build and run the test suite"
+	@echo "make test SANITIZE=1   the same under AddressSanitizer + UBSan"
+	@echo "make exercise EX=01.2  grade your solution of exercise 01.2"
+	@echo "make exercises  grade the reference solutions (teachers, CI)"
+	@echo "make exercise-stubs    check that every untouched stub fails its test"
+	@echo "make bench      matmul GFLOP/s and each chapter's quick-run time and peak memory"
+	@echo "make figures    rewrite docs/figures/*.svg from the quick runs"
+	@echo "make clean      remove build/"
+	@echo "Variables: CC=clang, SANITIZE=1, OPT='-O2', TESTS='tests/test_02_*.c'"
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

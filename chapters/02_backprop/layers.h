@@ -1,0 +1,46 @@
+// layers.h: the first tensor-level layers of the book, each an explicit
+// forward/backward pair. Every later chapter builds on these.
+// Derivations: chapters/02_backprop/README.md, section "Tensor layers".
+//
+// Conventions (the whole book follows them):
+//  - row-major float arrays, a batch of B rows;
+//  - *_forward writes its output (=), *_backward ACCUMULATES (+=) into every
+//    gradient buffer it is given, so gradients from several uses of a tensor add up;
+//    a NULL gradient pointer means "not needed" (e.g. d_x of the first layer);
+//  - the caller owns every buffer.
+#ifndef CH02_LAYERS_H
+#define CH02_LAYERS_H
+
+// Fully connected layer, PyTorch layout: W is (Out,In), y = x W^T + b.
+// x (B,In), W (Out,In), b (Out) or NULL -> y (B,Out)
+void linear_forward(float *y, const float *x, const float *W, const float *b, int B, int In, int Out);
+// d_y (B,Out) -> d_x (B,In) += d_y W;  d_W (Out,In) += d_y^T x;  d_b (Out) += sum_rows d_y
+void linear_backward(float *d_x, float *d_W, float *d_b, const float *d_y, const float *x,
+                     const float *W, int B, int In, int Out);
+
+// x (n) -> y (n), y = max(0, x)
+void relu_forward(float *y, const float *x, int n);
+// d_x += d_y * [x > 0]
+void relu_backward(float *d_x, const float *d_y, const float *x, int n);
+
+// x (n) -> y (n), y = tanh(x)
+void tanh_forward(float *y, const float *x, int n);
+// d_x += d_y * (1 - y^2): written with the OUTPUT y, which the forward pass kept
+void tanh_backward(float *d_x, const float *d_y, const float *y, int n);
+
+// Row-wise softmax, numerically stable (subtracts each row's max first).
+// logits (B,C) -> probs (B,C)
+void softmax_forward(float *probs, const float *logits, int B, int C);
+
+// Softmax followed by cross-entropy with integer targets, fused because the
+// gradient of the pair is simply (probs - onehot)/B.
+// logits (B,C), targets (B) in [0,C) -> probs (B,C); returns the mean loss over B,
+// computed as log-sum-exp - logit[target] (never log(0)).
+float softmax_xent_forward(float *probs, const float *logits, const int *targets, int B, int C);
+// d_logits (B,C) += (probs - onehot(targets)) / B
+void softmax_xent_backward(float *d_logits, const float *probs, const int *targets, int B, int C);
+
+// Index of the largest logit per row: logits (B,C) -> pred (B)
+void argmax_rows(int *pred, const float *logits, int B, int C);
+
+#endif

@@ -61,11 +61,11 @@ char *read_file(const char *path, size_t *len) {
         n += got;
         if (got == 0) break;
     }
-    int failed = ferror(fp);
+    int failed = ferror(fp), saved_errno = errno;  // e.g. EISDIR when path is a directory
     fclose(fp);
     if (failed) {
         free(buf);
-        errno = EIO;
+        errno = saved_errno ? saved_errno : EIO;
         return NULL;
     }
     buf[n] = '\0';

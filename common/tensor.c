@@ -11,6 +11,8 @@
 void tensor_alloc(Tensor *t, const char *name, int with_grad, int ndim, ...) {
     if (ndim < 1 || ndim > TENSOR_MAX_DIMS) DIE("tensor '%s': ndim %d not in 1..%d", name, ndim, TENSOR_MAX_DIMS);
     memset(t, 0, sizeof(*t));
+    // a silently shortened name would later fail to match its checkpoint entry
+    if (strlen(name) >= sizeof(t->name)) DIE("tensor name '%s' is longer than %d characters", name, TENSOR_NAME_LEN - 1);
     snprintf(t->name, sizeof(t->name), "%s", name);
     t->ndim = ndim;
     t->size = 1;

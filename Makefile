@@ -5,7 +5,8 @@ CC      ?= cc
 CSTD    := -std=c11
 WARN    := -Wall -Wextra
 OPT     ?= -O3 -march=native
-BUILD   ?= build
+# make CC=clang builds into build/clang, so objects of two compilers never mix
+BUILD   ?= $(if $(filter command line environment,$(origin CC)),build/$(notdir $(CC)),build)
 
 # OpenMP when the compiler has it, silently absent otherwise (Apple clang).
 # -fopenmp-simd alone still honours `#pragma omp simd` without a runtime.
@@ -57,7 +58,8 @@ TOOL_BINS := $(TOOL_SRC:datasets/tools/%.c=$(BUILD)/bin/%)
 # The Criterion suite: every tests/*.c in one binary (TESTS=... to pick a subset).
 TESTS     ?= $(wildcard tests/*.c)
 TEST_OBJ  := $(TESTS:%.c=$(BUILD)/obj/%.o)
-TEST_BIN  := $(BUILD)/bin/book_tests
+# a subset gets its own binary, so two different TESTS lists never overwrite each other
+TEST_BIN  := $(BUILD)/bin/book_tests$(if $(filter command line environment,$(origin TESTS)),_$(firstword $(shell echo '$(TESTS)' | cksum)))
 CRITERION_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)
 CRITERION_LIBS   := $(or $(shell pkg-config --libs criterion 2>/dev/null),-lcriterion)
 

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/io.h"
@@ -50,16 +51,16 @@ static int close_svg(AtomicFile *af) {
     return 0;
 }
 
-static void title_and_labels(FILE *fp, const SvgPlot *p, int width, int height) {
+// Title centred over the plot area [M_LEFT, plot_right], axis labels beside it.
+static void title_and_labels(FILE *fp, const SvgPlot *p, int plot_right, int height) {
     if (p->title) {
         fprintf(fp, "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">",
-                M_LEFT + (width - M_LEFT - M_RIGHT) / 2);
+                (M_LEFT + plot_right) / 2);
         put_text(fp, p->title);
         fputs("</text>\n", fp);
     }
     if (p->xlabel) {
-        fprintf(fp, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", M_LEFT + (width - M_LEFT - M_RIGHT) / 2,
-                height - 12);
+        fprintf(fp, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (M_LEFT + plot_right) / 2, height - 12);
         put_text(fp, p->xlabel);
         fputs("</text>\n", fp);
     }
@@ -151,7 +152,19 @@ static void finish_range(Axis *a, double lo, double hi) {
 
 static int usable(double v, int log_axis) { return isfinite(v) && (!log_axis || v > 0); }
 
+// Width of the legend column for labels of up to max_chars characters (about 7 px each).
+static int legend_width(int max_chars) {
+    int w = 50 + 7 * max_chars;
+    return w < M_RIGHT ? M_RIGHT : w;
+}
+
 int svg_line_plot(const char *path, const SvgPlot *p, const SvgSeries *series, int n_series) {
+    int longest = 0;
+    for (int s = 0; s < n_series; s++) {
+        int len = series[s].label ? (int)strlen(series[s].label) : 0;
+        longest = len > longest ? len : longest;
+    }
+    int width = WIDTH - M_RIGHT + legend_width(longest);
     int x0 = M_LEFT, x1 = WIDTH - M_RIGHT, y0 = M_TOP, y1 = HEIGHT - M_BOTTOM;
     Axis ax = {.log = p->log_x, .pix_lo = x0, .pix_hi = x1};
     Axis ay = {.log = p->log_y, .pix_lo = y1, .pix_hi = y0};
@@ -168,9 +181,9 @@ int svg_line_plot(const char *path, const SvgPlot *p, const SvgSeries *series, i
     finish_range(&ay, ylo, yhi);
 
     AtomicFile af;
-    if (open_svg(&af, path, WIDTH, HEIGHT) != 0) return -1;
+    if (open_svg(&af, path, width, HEIGHT) != 0) return -1;
     FILE *fp = af.fp;
-    title_and_labels(fp, p, WIDTH, HEIGHT);
+    title_and_labels(fp, p, x1, HEIGHT);
     draw_axis(fp, &ay, 1, x0, y0, x1, y1);
     draw_axis(fp, &ax, 0, x0, y0, x1, y1);
     fprintf(fp, "<clipPath id=\"plot\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/></clipPath>\n", x0, y0,
@@ -192,7 +205,7 @@ int svg_line_plot(const char *path, const SvgPlot *p, const SvgSeries *series, i
             open = 1;
         }
         if (open) fputs("\"/>\n", fp);
-        if (series[s].n == 1 || (series[s].n > 0 && series[s].n < 30)) {
+        if (series[s].n < 30) {
             for (int i = 0; i < series[s].n; i++) {  // short series: mark the points too
                 double x = series[s].x ? series[s].x[i] : i + 1, y = series[s].y[i];
                 if (usable(x, ax.log) && usable(y, ay.log))
@@ -201,14 +214,22 @@ int svg_line_plot(const char *path, const SvgPlot *p, const SvgSeries *series, i
             }
         }
         int ly = y0 + 10 + 20 * s;
-        fprintf(fp, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>\n", x1 + 12, ly,
-                x1 + 32, ly, color);
+        fprintf(fp, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>\n", x1 + 12,
+                    ly, x1 + 32, ly, color);
         fprintf(fp, "<text x=\"%d\" y=\"%d\">", x1 + 38, ly + 4);
         put_text(fp, series[s].label);
         fputs("</text>\n", fp);
     }
     frame(fp, x0, y0, x1, y1);
     return close_svg(&af);
+}
+
+// The colour at 25% over white, as an opaque colour: cells may overlap by half a
+// pixel (no hairline gaps) without darker seams where they do.
+static void pale_colour(const char *hex, char out[8]) {
+    unsigned rgb = (unsigned)strtoul(hex + 1, NULL, 16);
+    unsigned r = (rgb >> 16) & 255, g = (rgb >> 8) & 255, b = rgb & 255;
+    snprintf(out, 8, "#%02x%02x%02x", 191 + r / 4, 191 + g / 4, 191 + b / 4);
 }
 
 int svg_scatter(const char *path, const SvgPlot *p, const float *xy, const int *labels, int n,
@@ -230,7 +251,7 @@ int svg_scatter(const char *path, const SvgPlot *p, const float *xy, const int *
     AtomicFile af;
     if (open_svg(&af, path, WIDTH, HEIGHT) != 0) return -1;
     FILE *fp = af.fp;
-    title_and_labels(fp, p, WIDTH, HEIGHT);
+    title_and_labels(fp, p, x1, HEIGHT);
     if (grid) {
         double cw = (double)(x1 - x0) / grid_w, ch = (double)(y1 - y0) / grid_h;
         // one rectangle per run of equal cells in a row keeps the file small
@@ -238,8 +259,10 @@ int svg_scatter(const char *path, const SvgPlot *p, const float *xy, const int *
             for (int c = 0; c < grid_w;) {
                 int k = grid[r * grid_w + c], run = 1;
                 while (c + run < grid_w && grid[r * grid_w + c + run] == k) run++;
-                fprintf(fp, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.25\"/>\n",
-                        x0 + c * cw, y0 + r * ch, run * cw + 0.5, ch + 0.5, PALETTE[k % 10]);
+                char pale[8];
+                pale_colour(PALETTE[k % 10], pale);
+                fprintf(fp, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
+                        x0 + c * cw, y0 + r * ch, run * cw + 0.5, ch + 0.5, pale);
                 c += run;
             }
     }
@@ -345,7 +368,7 @@ int svg_bar_chart(const char *path, const SvgPlot *p, const char *const *labels,
     AtomicFile af;
     if (open_svg(&af, path, WIDTH, HEIGHT) != 0) return -1;
     FILE *fp = af.fp;
-    title_and_labels(fp, p, WIDTH + M_RIGHT - 30, HEIGHT);
+    title_and_labels(fp, p, x1, HEIGHT);
     draw_axis(fp, &ay, 1, x0, y0, x1, y1);
     double slot = (double)(x1 - x0) / (n > 0 ? n : 1);
     double base = ay.log ? y1 : axis_map(&ay, 0.0);

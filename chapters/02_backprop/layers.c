@@ -1,0 +1,112 @@
+// layers.c: the forward/backward pairs declared in layers.h.
+// Every backward pass is derived in chapters/02_backprop/README.md, section
+// "Tensor layers"; the equation numbers below refer to it.
+#include "chapters/02_backprop/layers.h"
+
+#include <math.h>
+
+#include "common/err.h"
+#include "common/matmul.h"
+
+// ---- linear: y = x W^T + b, README eq. (2.4) ----------------------------------------
+
+// x (B,In), W (Out,In), b (Out) or NULL -> y (B,Out)
+void linear_forward(float *y, const float *x, const float *W, const float *b, int B, int In, int Out) {
+    matmul(y, x, W, B, Out, In, 0, 1, 0.0f);   // y = x W^T   (W stored (Out,In))
+    if (!b) return;
+    for (int i = 0; i < B; i++)
+        for (int o = 0; o < Out; o++) y[(size_t)i * Out + o] += b[o];
+}
+
+// d_y (B,Out) -> d_x (B,In) += d_y W      README eq. (2.5)
+//                d_W (Out,In) += d_y^T x  README eq. (2.6)
+//                d_b (Out) += sum_rows d_y README eq. (2.7)
+void linear_backward(float *d_x, float *d_W, float *d_b, const float *d_y, const float *x,
+                     const float *W, int B, int In, int Out) {
+    if (d_x) matmul(d_x, d_y, W, B, In, Out, 0, 0, 1.0f);
+    if (d_W) matmul(d_W, d_y, x, Out, In, B, 1, 0, 1.0f);
+    if (d_b)
+        for (int i = 0; i < B; i++)
+            for (int o = 0; o < Out; o++) d_b[o] += d_y[(size_t)i * Out + o];
+}
+
+// ---- element-wise nonlinearities ------------------------------------------------------
+
+void relu_forward(float *y, const float *x, int n) {
+    for (int i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+// The derivative is the step function [x > 0]; at exactly 0 we take 0 (a
+// subgradient). README eq. (2.8).
+void relu_backward(float *d_x, const float *d_y, const float *x, int n) {
+    for (int i = 0; i < n; i++)
+        if (x[i] > 0.0f) d_x[i] += d_y[i];
+}
+
+void tanh_forward(float *y, const float *x, int n) {
+    for (int i = 0; i < n; i++) y[i] = tanhf(x[i]);
+}
+
+// tanh'(x) = 1 - tanh(x)^2 = 1 - y^2: the output is all we need. README eq. (2.9).
+void tanh_backward(float *d_x, const float *d_y, const float *y, int n) {
+    for (int i = 0; i < n; i++) d_x[i] += d_y[i] * (1.0f - y[i] * y[i]);
+}
+
+// ---- softmax and cross-entropy ---------------------------------------------------------
+
+// One row: probs = exp(z - max) / sum exp(z - max). Subtracting the max changes
+// nothing mathematically (README eq. (2.10)) but keeps every exp() in (0, 1], so
+// logits like 1000 do not overflow to Inf. Returns log sum_c exp(z_c) = max +
+// log sum exp(z - max), in double (the loss subtracts a logit from it).
+static double softmax_row(float *probs, const float *z, int C) {
+    float max = z[0];
+    for (int c = 1; c < C; c++)
+        if (z[c] > max) max = z[c];
+    double sum = 0.0;
+    for (int c = 0; c < C; c++) {
+        probs[c] = expf(z[c] - max);
+        sum += probs[c];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int c = 0; c < C; c++) probs[c] *= inv;
+    return (double)max + log(sum);
+}
+
+// logits (B,C) -> probs (B,C)
+void softmax_forward(float *probs, const float *logits, int B, int C) {
+    for (int i = 0; i < B; i++) softmax_row(probs + (size_t)i * C, logits + (size_t)i * C, C);
+}
+
+// Loss per row: -log p_t = log sum_c exp(z_c) - z_t, README eq. (2.11). Computed
+// this way it never takes log(0), even when p_t underflows to 0 in float.
+float softmax_xent_forward(float *probs, const float *logits, const int *targets, int B, int C) {
+    double total = 0.0;
+    for (int i = 0; i < B; i++) {
+        const float *z = logits + (size_t)i * C;
+        int t = targets[i];
+        if (t < 0 || t >= C) DIE("softmax_xent_forward: target %d of row %d is not in [0,%d)", t, i, C);
+        total += softmax_row(probs + (size_t)i * C, z, C) - (double)z[t];
+    }
+    return (float)(total / B);
+}
+
+// d_logits (B,C) += (probs - onehot(targets)) / B, README eq. (2.12).
+void softmax_xent_backward(float *d_logits, const float *probs, const int *targets, int B, int C) {
+    float inv_b = 1.0f / (float)B;
+    for (int i = 0; i < B; i++) {
+        const float *p = probs + (size_t)i * C;
+        float *d = d_logits + (size_t)i * C;
+        for (int c = 0; c < C; c++) d[c] += (p[c] - (c == targets[i] ? 1.0f : 0.0f)) * inv_b;
+    }
+}
+
+// logits (B,C) -> pred (B); ties go to the lowest index.
+void argmax_rows(int *pred, const float *logits, int B, int C) {
+    for (int i = 0; i < B; i++) {
+        const float *z = logits + (size_t)i * C;
+        int best = 0;
+        for (int c = 1; c < C; c++)
+            if (z[c] > z[best]) best = c;
+        pred[i] = best;
+    }
+}

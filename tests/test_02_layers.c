@@ -1,0 +1,331 @@
+// tests/test_02_layers.c: chapter 02's tensor layers. Hand-computed forward values,
+// every backward pass against central finite differences (common/gradcheck.h,
+// bound 1e-2 as documented there), accumulation, NULL gradients, and softmax on
+// logits large enough to overflow a naive exp().
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "chapters/02_backprop/layers.h"
+#include "common/gradcheck.h"
+#include "common/rng.h"
+
+static void fill_normal(float *x, int n, float std, Rng *rng) {
+    for (int i = 0; i < n; i++) x[i] = std * rng_normal(rng);
+}
+
+// ---- forward values by hand ---------------------------------------------------------------
+
+Test(ch02_layers, linear_forward_by_hand) {
+    // x (2,3), W (2,3), b (2):  y = x W^T + b
+    float x[6] = {1, 2, 3, 4, 5, 6};
+    float W[6] = {1, 0, -1, 0.5f, 0.5f, 0.5f};
+    float b[2] = {0.1f, -0.2f};
+    float y[4];
+    linear_forward(y, x, W, b, 2, 3, 2);
+    float want[4] = {1 - 3 + 0.1f, 3 - 0.2f, 4 - 6 + 0.1f, 7.5f - 0.2f};   // -1.9 2.8 -1.9 7.3
+    for (int i = 0; i < 4; i++) cr_assert_float_eq(y[i], want[i], 1e-6, "y[%d] = %g", i, y[i]);
+    linear_forward(y, x, W, NULL, 2, 3, 2);   // no bias
+    cr_assert_float_eq(y[1], 3.0f, 1e-6);
+    cr_assert_float_eq(y[2], -2.0f, 1e-6);
+}
+
+Test(ch02_layers, relu_and_tanh_forward_by_hand) {
+    float x[4] = {-2, -0.0f, 0.5f, 3}, y[4];
+    relu_forward(y, x, 4);
+    float want_relu[4] = {0, 0, 0.5f, 3};
+    for (int i = 0; i < 4; i++) cr_assert_float_eq(y[i], want_relu[i], 0);
+    tanh_forward(y, x, 4);
+    cr_assert_float_eq(y[2], 0.46211716f, 1e-6);   // tanh(0.5)
+    cr_assert_float_eq(y[3], 0.99505475f, 1e-6);   // tanh(3)
+}
+
+Test(ch02_layers, softmax_of_1_2_3) {
+    float z[3] = {1, 2, 3}, p[3];
+    softmax_forward(p, z, 1, 3);
+    cr_assert_float_eq(p[0], 0.0900306f, 1e-6);
+    cr_assert_float_eq(p[1], 0.2447285f, 1e-6);
+    cr_assert_float_eq(p[2], 0.6652410f, 1e-6);
+}
+
+Test(ch02_layers, cross_entropy_value_by_hand) {
+    // Two rows of logits [1,2,3]; targets 0 and 2: losses -log 0.0900306 = 2.4076059
+    // and -log 0.6652410 = 0.4076059, mean 1.4076059.
+    float z[6] = {1, 2, 3, 1, 2, 3}, p[6];
+    int t[2] = {0, 2};
+    float loss = softmax_xent_forward(p, z, t, 2, 3);
+    cr_assert_float_eq(loss, 1.4076059f, 1e-6, "loss = %.7f", loss);
+    cr_assert_float_eq(p[3], 0.0900306f, 1e-6);
+    // Uniform logits: loss = log C for any target.
+    float u[4] = {0.3f, 0.3f, 0.3f, 0.3f}, pu[4];
+    int t1 = 3;
+    cr_assert_float_eq(softmax_xent_forward(pu, u, &t1, 1, 4), logf(4.0f), 1e-6);
+}
+
+Test(ch02_layers, softmax_is_stable_for_huge_logits) {
+    // exp(1000) overflows float (and double); subtracting the row max avoids it.
+    float z[6] = {1000, 1001, -1000, -1001, 50, -50}, p[6];
+    int t[3] = {0, 1, 1};
+    float loss = softmax_xent_forward(p, z, t, 3, 2);
+    for (int i = 0; i < 6; i++) cr_assert(isfinite(p[i]), "p[%d] = %g", i, p[i]);
+    cr_assert_float_eq(p[0], 0.26894142f, 1e-6);   // softmax([0, 1])
+    cr_assert_float_eq(p[1], 0.73105858f, 1e-6);
+    cr_assert_float_eq(p[2], 0.73105858f, 1e-6);
+    // Losses: 1.3132617 (log(1+e)), 1.3132617, and 100 for the row where the target's
+    // probability is e^-100, which underflows to 0 in float: log-sum-exp still gives
+    // the right value instead of -log(0) = Inf.
+    cr_assert(isfinite(loss));
+    cr_assert_float_eq(loss, (1.3132617f + 1.3132617f + 100.0f) / 3.0f, 1e-4, "loss %g", loss);
+    float z2[2] = {1000, 1000}, p2[2];
+    softmax_forward(p2, z2, 1, 2);
+    cr_assert_float_eq(p2[0], 0.5f, 1e-7);
+}
+
+Test(ch02_layers, argmax_rows_picks_largest) {
+    float z[6] = {0.1f, 0.9f, 0.3f, -1, -2, -0.5f};
+    int pred[2];
+    argmax_rows(pred, z, 2, 3);
+    cr_assert_eq(pred[0], 1);
+    cr_assert_eq(pred[1], 2);
+}
+
+// ---- finite-difference checks ---------------------------------------------------------------
+// Each check turns the layer into a scalar L = sum_i out_i r_i (weighted_sum) with a fixed
+// random r, so d_out = r, and compares the analytic gradient with central differences.
+
+enum { B = 4, IN = 5, OUT = 3 };
+
+typedef struct {
+    float x[B * IN], W[OUT * IN], b[OUT], y[B * OUT], r[B * OUT];
+} LinearCtx;
+
+static double linear_loss(void *p) {
+    LinearCtx *c = p;
+    linear_forward(c->y, c->x, c->W, c->b, B, IN, OUT);
+    return weighted_sum(c->y, c->r, B * OUT);
+}
+
+Test(ch02_layers, linear_backward_matches_finite_differences) {
+    Rng rng;
+    rng_seed(&rng, 1);
+    LinearCtx c;
+    fill_normal(c.x, B * IN, 1, &rng);
+    fill_normal(c.W, OUT * IN, 1, &rng);
+    fill_normal(c.b, OUT, 1, &rng);
+    fill_normal(c.r, B * OUT, 1, &rng);
+    float d_x[B * IN] = {0}, d_W[OUT * IN] = {0}, d_b[OUT] = {0};
+    linear_backward(d_x, d_W, d_b, c.r, c.x, c.W, B, IN, OUT);
+    double ex = gradcheck(linear_loss, &c, c.x, d_x, B * IN);
+    double eW = gradcheck(linear_loss, &c, c.W, d_W, OUT * IN);
+    double eb = gradcheck(linear_loss, &c, c.b, d_b, OUT);
+    cr_assert_lt(ex, 1e-2, "d_x: max relative error %g", ex);
+    cr_assert_lt(eW, 1e-2, "d_W: max relative error %g", eW);
+    cr_assert_lt(eb, 1e-2, "d_b: max relative error %g", eb);
+}
+
+Test(ch02_layers, linear_backward_large_shapes_match_naive_sums) {
+    // Shapes that are not multiples of any blocking size, checked entry by entry
+    // against the defining sums (2.5)-(2.7) written as loops.
+    enum { Bb = 13, I = 37, O = 19 };
+    static float x[Bb * I], W[O * I], dy[Bb * O], dx[Bb * I], dW[O * I], db[O];
+    Rng rng;
+    rng_seed(&rng, 2);
+    fill_normal(x, Bb * I, 1, &rng);
+    fill_normal(W, O * I, 1, &rng);
+    fill_normal(dy, Bb * O, 1, &rng);
+    linear_backward(dx, dW, db, dy, x, W, Bb, I, O);
+    for (int i = 0; i < Bb; i++)
+        for (int k = 0; k < I; k++) {
+            double s = 0;
+            for (int o = 0; o < O; o++) s += (double)dy[i * O + o] * W[o * I + k];
+            cr_assert_float_eq(dx[i * I + k], s, 1e-4, "d_x[%d,%d]", i, k);
+        }
+    for (int o = 0; o < O; o++) {
+        double sb = 0;
+        for (int i = 0; i < Bb; i++) sb += dy[i * O + o];
+        cr_assert_float_eq(db[o], sb, 1e-4, "d_b[%d]", o);
+        for (int k = 0; k < I; k++) {
+            double s = 0;
+            for (int i = 0; i < Bb; i++) s += (double)dy[i * O + o] * x[i * I + k];
+            cr_assert_float_eq(dW[o * I + k], s, 1e-4, "d_W[%d,%d]", o, k);
+        }
+    }
+}
+
+enum { N_ACT = 24 };
+typedef struct {
+    float x[N_ACT], y[N_ACT], r[N_ACT];
+    int use_tanh;
+} ActCtx;
+
+static double act_loss(void *p) {
+    ActCtx *c = p;
+    if (c->use_tanh) tanh_forward(c->y, c->x, N_ACT);
+    else relu_forward(c->y, c->x, N_ACT);
+    return weighted_sum(c->y, c->r, N_ACT);
+}
+
+Test(ch02_layers, relu_backward_matches_finite_differences) {
+    Rng rng;
+    rng_seed(&rng, 3);
+    ActCtx c = {.use_tanh = 0};
+    for (int i = 0; i < N_ACT; i++) {
+        // |x| >= 0.1, well away from the kink at 0 compared with the step h = 0.01
+        float mag = 0.1f + rng_uniform(&rng);
+        c.x[i] = (i % 2) ? mag : -mag;
+    }
+    fill_normal(c.r, N_ACT, 1, &rng);
+    float d_x[N_ACT] = {0};
+    act_loss(&c);
+    relu_backward(d_x, c.r, c.x, N_ACT);
+    double err = gradcheck(act_loss, &c, c.x, d_x, N_ACT);
+    cr_assert_lt(err, 1e-2, "relu: max relative error %g", err);
+}
+
+Test(ch02_layers, tanh_backward_matches_finite_differences) {
+    Rng rng;
+    rng_seed(&rng, 4);
+    ActCtx c = {.use_tanh = 1};
+    fill_normal(c.x, N_ACT, 1.5f, &rng);
+    fill_normal(c.r, N_ACT, 1, &rng);
+    float d_x[N_ACT] = {0};
+    act_loss(&c);   // fills c.y, which tanh_backward reads
+    float y[N_ACT];
+    memcpy(y, c.y, sizeof(y));
+    tanh_backward(d_x, c.r, y, N_ACT);
+    double err = gradcheck(act_loss, &c, c.x, d_x, N_ACT);
+    cr_assert_lt(err, 1e-2, "tanh: max relative error %g", err);
+}
+
+enum { XB = 5, XC = 7 };
+typedef struct {
+    float logits[XB * XC], probs[XB * XC];
+    int targets[XB];
+} XentCtx;
+
+static double xent_loss(void *p) {
+    XentCtx *c = p;
+    return softmax_xent_forward(c->probs, c->logits, c->targets, XB, XC);
+}
+
+Test(ch02_layers, softmax_xent_backward_matches_finite_differences) {
+    Rng rng;
+    rng_seed(&rng, 5);
+    XentCtx c;
+    fill_normal(c.logits, XB * XC, 2, &rng);
+    for (int i = 0; i < XB; i++) c.targets[i] = rng_int(&rng, XC);
+    xent_loss(&c);
+    float d_logits[XB * XC] = {0};
+    softmax_xent_backward(d_logits, c.probs, c.targets, XB, XC);
+    double err = gradcheck(xent_loss, &c, c.logits, d_logits, XB * XC);
+    cr_assert_lt(err, 1e-2, "softmax_xent: max relative error %g", err);
+    // Each row of (p - onehot)/B sums to 0: probabilities sum to 1, the one-hot too.
+    for (int i = 0; i < XB; i++) {
+        double s = 0;
+        for (int k = 0; k < XC; k++) s += d_logits[i * XC + k];
+        cr_assert_float_eq(s, 0.0, 1e-6, "row %d of d_logits sums to %g", i, s);
+    }
+}
+
+// A 2-layer MLP, x -> linear -> tanh -> linear -> relu -> linear -> softmax-xent,
+// so every backward is used in a chain and the d_x of one layer feeds the next.
+enum { MB = 3, M_IN = 4, M_H = 6, M_C = 3 };
+typedef struct {
+    float x[MB * M_IN], W1[M_H * M_IN], b1[M_H], W2[M_H * M_H], b2[M_H], W3[M_C * M_H], b3[M_C];
+    float h1[MB * M_H], a1[MB * M_H], h2[MB * M_H], a2[MB * M_H], logits[MB * M_C], probs[MB * M_C];
+    int targets[MB];
+} MlpCtx;
+
+static double mlp_loss(void *p) {
+    MlpCtx *c = p;
+    linear_forward(c->h1, c->x, c->W1, c->b1, MB, M_IN, M_H);
+    tanh_forward(c->a1, c->h1, MB * M_H);
+    linear_forward(c->h2, c->a1, c->W2, c->b2, MB, M_H, M_H);
+    relu_forward(c->a2, c->h2, MB * M_H);
+    linear_forward(c->logits, c->a2, c->W3, c->b3, MB, M_H, M_C);
+    return softmax_xent_forward(c->probs, c->logits, c->targets, MB, M_C);
+}
+
+typedef struct {
+    float x[MB * M_IN], W1[M_H * M_IN], b1[M_H], W2[M_H * M_H], b2[M_H], W3[M_C * M_H], b3[M_C];
+} MlpGrads;
+
+static void mlp_backward(MlpGrads *g, const MlpCtx *c) {
+    float d_logits[MB * M_C] = {0}, d_a2[MB * M_H] = {0}, d_h2[MB * M_H] = {0};
+    float d_a1[MB * M_H] = {0}, d_h1[MB * M_H] = {0};
+    softmax_xent_backward(d_logits, c->probs, c->targets, MB, M_C);
+    linear_backward(d_a2, g->W3, g->b3, d_logits, c->a2, c->W3, MB, M_H, M_C);
+    relu_backward(d_h2, d_a2, c->h2, MB * M_H);
+    linear_backward(d_a1, g->W2, g->b2, d_h2, c->a1, c->W2, MB, M_H, M_H);
+    tanh_backward(d_h1, d_a1, c->a1, MB * M_H);
+    linear_backward(g->x, g->W1, g->b1, d_h1, c->x, c->W1, MB, M_IN, M_H);
+}
+
+static void mlp_init(MlpCtx *c, unsigned seed) {
+    Rng rng;
+    rng_seed(&rng, seed);
+    fill_normal(c->x, MB * M_IN, 1, &rng);
+    fill_normal(c->W1, M_H * M_IN, 0.7f, &rng);
+    fill_normal(c->b1, M_H, 0.3f, &rng);
+    fill_normal(c->W2, M_H * M_H, 0.7f, &rng);
+    fill_normal(c->b2, M_H, 0.3f, &rng);
+    fill_normal(c->W3, M_C * M_H, 0.7f, &rng);
+    fill_normal(c->b3, M_C, 0.3f, &rng);
+    for (int i = 0; i < MB; i++) c->targets[i] = rng_int(&rng, M_C);
+}
+
+Test(ch02_layers, two_layer_composite_matches_finite_differences) {
+    MlpCtx c;
+    mlp_init(&c, 6);
+    mlp_loss(&c);
+    // ReLU kinks: a pre-activation within h of 0 would make the numeric derivative
+    // straddle the kink; the seed above keeps every |h2| > 0.02 (checked here).
+    for (int i = 0; i < MB * M_H; i++) cr_assert_gt(fabsf(c.h2[i]), 0.02f, "h2[%d] = %g too near 0", i, c.h2[i]);
+    MlpGrads g;
+    memset(&g, 0, sizeof(g));
+    mlp_backward(&g, &c);
+    struct { const char *name; float *param; const float *grad; int n; } checks[] = {
+        {"x", c.x, g.x, MB * M_IN},   {"W1", c.W1, g.W1, M_H * M_IN}, {"b1", c.b1, g.b1, M_H},
+        {"W2", c.W2, g.W2, M_H * M_H}, {"b2", c.b2, g.b2, M_H},        {"W3", c.W3, g.W3, M_C * M_H},
+        {"b3", c.b3, g.b3, M_C},
+    };
+    for (size_t k = 0; k < sizeof(checks) / sizeof(checks[0]); k++) {
+        double err = gradcheck(mlp_loss, &c, checks[k].param, checks[k].grad, (size_t)checks[k].n);
+        cr_expect_lt(err, 1e-2, "d_%s: max relative error %g", checks[k].name, err);
+    }
+}
+
+// ---- accumulation and NULL gradients -----------------------------------------------------------
+
+Test(ch02_layers, backward_accumulates) {
+    // Calling every backward twice must give exactly twice the gradient: that is
+    // how a tensor used in two places collects both contributions.
+    MlpCtx c;
+    mlp_init(&c, 7);
+    mlp_loss(&c);
+    MlpGrads once, twice;
+    memset(&once, 0, sizeof(once));
+    memset(&twice, 0, sizeof(twice));
+    mlp_backward(&once, &c);
+    mlp_backward(&twice, &c);
+    mlp_backward(&twice, &c);
+    const float *a = (const float *)&once, *b = (const float *)&twice;
+    for (size_t i = 0; i < sizeof(MlpGrads) / sizeof(float); i++)
+        cr_assert_float_eq(b[i], 2 * a[i], 1e-6f * (1 + fabsf(a[i])), "grad entry %zu: %g vs 2 * %g", i, b[i], a[i]);
+}
+
+Test(ch02_layers, linear_backward_skips_null_gradients) {
+    float x[6] = {1, 2, 3, 4, 5, 6}, W[6] = {1, 0, -1, 0.5f, 0.5f, 0.5f}, dy[4] = {1, -1, 0.5f, 2};
+    float d_W_all[6] = {0}, d_b_all[2] = {0}, d_x_all[6] = {0};
+    float d_W[6] = {0}, d_b[2] = {0};
+    linear_backward(d_x_all, d_W_all, d_b_all, dy, x, W, 2, 3, 2);
+    linear_backward(NULL, d_W, NULL, dy, x, W, 2, 3, 2);   // first layer: no d_x, no bias
+    linear_backward(NULL, NULL, d_b, dy, x, W, 2, 3, 2);
+    for (int i = 0; i < 6; i++) cr_assert_float_eq(d_W[i], d_W_all[i], 1e-6);
+    for (int i = 0; i < 2; i++) cr_assert_float_eq(d_b[i], d_b_all[i], 1e-6);
+    // by hand: d_b = column sums of dy = [1.5, 1]; d_x row 0 = dy[0] W = 1*W0 - 1*W1
+    cr_assert_float_eq(d_b[0], 1.5f, 1e-6);
+    cr_assert_float_eq(d_b[1], 1.0f, 1e-6);
+    cr_assert_float_eq(d_x_all[0], 0.5f, 1e-6);
+    cr_assert_float_eq(d_x_all[2], -1.5f, 1e-6);
+}

@@ -57,7 +57,7 @@ TOOL_BINS := $(TOOL_SRC:datasets/tools/%.c=$(BUILD)/bin/%)
 
 # The Criterion suite: every tests/*.c in one binary (TESTS=... to pick a subset).
 TESTS     ?= $(wildcard tests/*.c)
-TEST_OBJ  := $(TESTS:%.c=$(BUILD)/obj/%.o)
+TEST_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(TESTS)))
 # a subset gets its own binary, so two different TESTS lists never overwrite each other
 TEST_BIN  := $(BUILD)/bin/book_tests$(if $(filter command line environment,$(origin TESTS)),_$(firstword $(shell echo '$(TESTS)' | cksum)))
 CRITERION_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)

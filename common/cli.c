@@ -78,8 +78,8 @@ void cli_parse(int argc, char **argv, const Flag *flags, int n_flags, const char
             *(int *)f->value = (int)v;
         } else if (f->type == FLAG_FLOAT) {
             float v = strtof(val, &end);
-            if (*val == '\0' || *end != '\0' || errno || !isfinite(v))
-                bad("--%s expects a number, got '%s'", f->name, val);
+            if (*val == '\0' || *end != '\0') bad("--%s expects a number, got '%s'", f->name, val);
+            if (errno == ERANGE || !isfinite(v)) bad("--%s: %s is out of the range of a float", f->name, val);
             *(float *)f->value = v;
         } else {
             *(const char **)f->value = val;

@@ -43,7 +43,7 @@ typedef struct {
 #define COMMON_FLAGS(opts)                                                              \
     {"seed", FLAG_INT, &(opts).seed, "random seed (same seed, same numbers)"},          \
     {"quick", FLAG_BOOL, &(opts).quick, "quick mode: small data, few steps (make run)"}, \
-    {"data", FLAG_STRING, &(opts).data, "data directory (default: shipped sample)"},    \
+    {"data", FLAG_STRING, &(opts).data, "full data set directory (default: the chapter's own small data)"}, \
     {"out", FLAG_STRING, &(opts).out, "output directory for figures, CSV, checkpoints"}
 
 #endif

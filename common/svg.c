@@ -100,8 +100,9 @@ static void fmt_tick(char *buf, size_t n, double v) {
 static void draw_axis(FILE *fp, const Axis *a, int vertical, int x0, int y0, int x1, int y1) {
     char label[32];
     if (a->log) {
-        for (double e = ceil(a->lo - 1e-9); e <= a->hi + 1e-9; e += 1) {
-            double px = axis_map(a, pow(10, e));
+        double first = ceil(a->lo - 1e-9);
+        for (int i = 0; i < 64 && first + i <= a->hi + 1e-9; i++) {  // a bounded count, whatever the range
+            double e = first + i, px = axis_map(a, pow(10, e));
             snprintf(label, sizeof label, "1e%d", (int)e);
             if (vertical)
                 fprintf(fp, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n"
@@ -114,8 +115,10 @@ static void draw_axis(FILE *fp, const Axis *a, int vertical, int x0, int y0, int
         }
         return;
     }
-    double step = nice_step(a->hi - a->lo, 6);
-    for (double v = ceil(a->lo / step - 1e-9) * step; v <= a->hi + step * 1e-9; v += step) {
+    double step = nice_step(a->hi - a->lo, 6), first = ceil(a->lo / step - 1e-9);
+    for (int i = 0; i < 64; i++) {  // integer steps: v += step could stall when step << |v|
+        double v = (first + i) * step;
+        if (v > a->hi + step * 1e-9) break;
         double px = axis_map(a, v);
         fmt_tick(label, sizeof label, v);
         if (vertical)
@@ -136,7 +139,9 @@ static void frame(FILE *fp, int x0, int y0, int x1, int y1) {
 
 // Data range of the finite (and, for log axes, positive) values; pads flat ranges.
 static void finish_range(Axis *a, double lo, double hi) {
-    if (!(lo <= hi)) lo = 0, hi = 1;
+    // no usable point at all (every value NaN/Inf, or non-positive on a log axis):
+    // an empty axis over a default range, never an infinite one
+    if (!(lo <= hi) || !isfinite(lo) || !isfinite(hi)) lo = a->log ? 1 : 0, hi = a->log ? 10 : 1;
     if (a->log) {
         lo = floor(log10(lo));
         hi = ceil(log10(hi));

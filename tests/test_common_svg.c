@@ -125,3 +125,24 @@ Test(progress, durations_read_like_a_person_would_write_them) {
     format_duration(-5, buf, sizeof buf);
     cr_assert_str_eq(buf, "0s");
 }
+
+Test(svg, all_nonfinite_or_huge_values_still_give_a_small_file, .init = make_dir) {
+    // a diverged run: nothing usable on a log axis, or values so large that adding a
+    // tick step to them changes nothing; the writer must finish and stay small
+    float bad[3] = {NAN, INFINITY, -1};
+    float huge[3] = {1e30f, 1e30f * (1 + 1e-6f), 1e30f};
+    SvgSeries s[2] = {{"nan", NULL, bad, 3}, {"huge", NULL, huge, 3}};
+    SvgPlot p = {.title = "t", .log_y = 1};
+    char path[128];
+    for (int k = 0; k < 2; k++) {
+        p.log_y = !k;
+        cr_assert_eq(svg_line_plot(path_join(path, sizeof path, dir, "n.svg"), &p, &s[k], 1), 0);
+        size_t len = 0;
+        char *svg = read_file(path, &len);
+        cr_assert_not_null(svg);
+        cr_assert_lt(len, 20000, "figure of 3 points is %zu bytes", len);
+        free(svg);
+        remove(path);
+    }
+    rmdir(dir);
+}

@@ -135,9 +135,11 @@ $(BENCH_BIN): $(BUILD)/obj/tests/bench/bench_matmul.o $(LIB)
 bench: all $(BENCH_BIN)
 	@BUILD=$(BUILD) sh common/scripts/bench.sh
 
-# Regenerates the committed SVGs in docs/figures from each chapter's quick run.
+# Every chapter's figures from its quick run, collected in build/figures/ for a look.
+# (The figures in docs/figures/ that the READMEs embed come from the full runs each
+# README names; copy them there by hand after such a run.)
 figures: all
-	@BUILD=$(BUILD) FIGURES=docs/figures sh common/scripts/run_chapters.sh
+	@BUILD=$(BUILD) FIGURES=$(BUILD)/figures sh common/scripts/run_chapters.sh
 
 help:
 	@echo "make            build the library, every chapter program and the data generators"
@@ -149,7 +151,7 @@ help:
 	@echo "make exercises  grade the reference solutions (teachers, CI)"
 	@echo "make exercise-stubs    check that every untouched stub fails its test"
 	@echo "make bench      matmul GFLOP/s and each chapter's quick-run time and peak memory"
-	@echo "make figures    rewrite docs/figures/*.svg from the quick runs"
+	@echo "make figures    collect every chapter's quick-run figures in build/figures/"
 	@echo "make clean      remove build/"
 	@echo "Variables: CC=clang, SANITIZE=1, OPT='-O2', TESTS='tests/test_02_*.c'"
 

@@ -27,18 +27,98 @@ Test(ch01_scale, statistics_by_hand) {
     cr_assert_float_eq(out[1], 0.0f, 1e-6);
 }
 
-Test(ch01_scale, val_and_test_use_train_statistics_only) {
-    // train {0, 2}: mean 1, std 1. A test set far away keeps its offset after scaling:
-    // (10 - 1)/1 = 9, not 0 as it would with its own statistics.
+Test(ch01_scale, apply_keeps_the_offset_of_far_away_data) {
+    // train {0, 2}: mean 1, std 1. Data far away keep their offset after scaling with
+    // these statistics: (10 - 1)/1 = 9, not 0 as they would with their own.
     float train[2] = {0, 2}, test[2] = {10, 12}, mean, std, out[2];
     standardize_fit(&mean, &std, train, 2, 1);
     standardize_apply(out, test, &mean, &std, 2, 1);
     cr_assert_float_eq(out[0], 9.0f, 1e-6);
     cr_assert_float_eq(out[1], 11.0f, 1e-6);
-    // and the statistics do not move when more (test) data exist: fit reads only train
-    float both[4] = {0, 2, 10, 12}, mean_all, std_all;
-    standardize_fit(&mean_all, &std_all, both, 4, 1);
-    cr_assert(fabsf(mean_all - mean) > 1.0f, "all-data statistics differ; the test must notice");
+}
+
+// Three tiny splits with very different means, for scaled_splits_make (the function
+// that decides, for chapter 01's program, which statistics scale which split).
+//   train col 0: 0,2,0,2 (mean 1, std 1)      col 1: 10,20,10,20 (mean 15, std 5)
+//   val   col 0: 100,104 (mean 102, std 2)    col 1: -50,-40 (mean -45, std 5)
+//   test  col 0: -7,-9   (mean -8, std 1)     col 1: 1000,1010 (mean 1005, std 5)
+typedef struct {
+    DataXY all, tr, va, te;
+} Splits;
+
+static void splits_make(Splits *s) {
+    const float tr[8] = {0, 10, 2, 20, 0, 10, 2, 20};
+    const float va[4] = {100, -50, 104, -40}, te[4] = {-7, 1000, -9, 1010};
+    dataxy_alloc(&s->tr, 4, 2);
+    dataxy_alloc(&s->va, 2, 2);
+    dataxy_alloc(&s->te, 2, 2);
+    dataxy_alloc(&s->all, 8, 2);
+    memcpy(s->tr.x, tr, sizeof tr);
+    memcpy(s->va.x, va, sizeof va);
+    memcpy(s->te.x, te, sizeof te);
+    memcpy(s->all.x, tr, sizeof tr);
+    memcpy(s->all.x + 8, va, sizeof va);
+    memcpy(s->all.x + 12, te, sizeof te);
+    for (int i = 0; i < 4; i++) s->tr.y[i] = (float)i;
+    for (int i = 0; i < 2; i++) s->va.y[i] = 10.0f + i, s->te.y[i] = 20.0f + i;
+}
+
+static void splits_free(Splits *s) {
+    dataxy_free(&s->all);
+    dataxy_free(&s->tr);
+    dataxy_free(&s->va);
+    dataxy_free(&s->te);
+}
+
+Test(ch01_scale, splits_are_scaled_with_train_statistics_only) {
+    Splits in;
+    splits_make(&in);
+    ScaledSplits s;
+    scaled_splits_make(&s, SPLIT_SCALE_TRAIN, &in.all, &in.tr, &in.va, &in.te);
+    cr_assert_float_eq(s.mean[0], 1.0f, 1e-6, "mean[0] = %g: not the train mean", (double)s.mean[0]);
+    cr_assert_float_eq(s.mean[1], 15.0f, 1e-6, "mean[1] = %g: not the train mean", (double)s.mean[1]);
+    cr_assert_float_eq(s.std[0], 1.0f, 1e-6);
+    cr_assert_float_eq(s.std[1], 5.0f, 1e-6);
+    const float tr[8] = {-1, -1, 1, 1, -1, -1, 1, 1};
+    const float va[4] = {99, -13, 103, -11};    // (100-1)/1, (-50-15)/5, ...: still far from train
+    const float te[4] = {-8, 197, -10, 199};    // (-7-1)/1, (1000-15)/5, ...
+    for (int i = 0; i < 8; i++)
+        cr_assert_float_eq(s.train.x[i], tr[i], 1e-5, "train[%d] = %g", i, (double)s.train.x[i]);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_float_eq(s.val.x[i], va[i], 1e-5, "val[%d] = %g, expected %g", i, (double)s.val.x[i],
+                           (double)va[i]);
+        cr_assert_float_eq(s.test.x[i], te[i], 1e-5, "test[%d] = %g, expected %g", i, (double)s.test.x[i],
+                           (double)te[i]);
+    }
+    cr_assert_float_eq(s.val.y[1], 11.0f, 0, "targets are copied unchanged");
+    cr_assert_float_eq(in.va.x[0], 100.0f, 0, "the input splits are not modified");
+    scaled_splits_free(&s);
+    splits_free(&in);
+}
+
+Test(ch01_scale, the_three_mistakes_do_what_they_say) {
+    Splits in;
+    splits_make(&in);
+    ScaledSplits s;
+    // own statistics: every split is centred on its own mean -- val looks like train
+    scaled_splits_make(&s, SPLIT_SCALE_OWN, &in.all, &in.tr, &in.va, &in.te);
+    cr_assert_float_eq(s.val.x[0], -1.0f, 1e-5, "(100 - 102)/2");
+    cr_assert_float_eq(s.test.x[1], -1.0f, 1e-5, "(1000 - 1005)/5");
+    cr_assert_float_eq(s.train.x[0], -1.0f, 1e-5, "train is still scaled with its own (= train) statistics");
+    scaled_splits_free(&s);
+    // all rows: the statistics include val and test
+    scaled_splits_make(&s, SPLIT_SCALE_ALL, &in.all, &in.tr, &in.va, &in.te);
+    cr_assert_float_eq(s.mean[0], (0 + 2 + 0 + 2 + 100 + 104 - 7 - 9) / 8.0f, 1e-4, "mean[0] = %g",
+                       (double)s.mean[0]);
+    cr_assert_float_eq(s.val.x[0], (100 - s.mean[0]) / s.std[0], 1e-4);
+    scaled_splits_free(&s);
+    // none: copies of the raw features
+    scaled_splits_make(&s, SPLIT_SCALE_NONE, &in.all, &in.tr, &in.va, &in.te);
+    cr_assert_eq(memcmp(s.test.x, in.te.x, sizeof(float) * 4), 0);
+    cr_assert_float_eq(s.mean[1], 0.0f, 0);
+    cr_assert_float_eq(s.std[1], 1.0f, 0);
+    scaled_splits_free(&s);
+    splits_free(&in);
 }
 
 Test(ch01_scale, unscaled_weights_give_the_same_predictions) {
@@ -152,6 +232,61 @@ Test(ch01_csv, malformed_files_give_path_line_and_reason, .init = make_tmp) {
     expect_load_error("nan.csv", HEADER TEN_ROWS "100,3,10,5,nan\n", ":12: column 5 (price_keur)");
     expect_load_error("few.csv", HEADER "100,3,10,5,300\n", "only 1 houses");
     expect_load_error("binary.csv", "\x89PNG\r\n\x1a\n", ":1: expected the header");
+    expect_load_error("inf.csv", HEADER TEN_ROWS "100,3,inf,5,300\n",
+                      ":12: column 3 (age_years): 'inf' is not a number");
+    rmdir(tmp_dir);
+}
+
+Test(ch01_csv, values_whose_squares_overflow_are_refused, .init = make_tmp) {
+    // 1e30 is a float, but its square is not: every loss would be inf. The bound is
+    // HOUSES_MAX_ABS = 1e12 (data.h says why).
+    expect_load_error("huge.csv", HEADER TEN_ROWS "1e30,3,10,5,300\n",
+                      ":12: column 1 (area_m2): '1e30' is too large");
+    expect_load_error("huge_neg.csv", HEADER "100,3,10,5,-2e12\n" TEN_ROWS,
+                      ":2: column 5 (price_keur): '-2e12' is too large");
+    expect_load_error("overflow.csv", HEADER "100,3,10,1e400,300\n" TEN_ROWS,
+                      ":2: column 4 (distance_km): '1e400' is too large");
+    expect_load_error("utf16.csv", "\xFF\xFE" "a", ":1: the file is UTF-16");
+    rmdir(tmp_dir);
+}
+
+Test(ch01_csv, values_at_the_bound_load_and_keep_the_loss_finite, .init = make_tmp) {
+    char path[512], err[512] = "";
+    snprintf(path, sizeof path, "%s/bound.csv", tmp_dir);
+    FILE *fp = fopen(path, "wb");
+    cr_assert_not_null(fp);
+    fputs(HEADER TEN_ROWS "1e12,3,10,5,-1e12\n", fp);
+    fclose(fp);
+    DataXY d;
+    cr_assert_eq(houses_load_csv(&d, path, err, sizeof err), 0, "%s", err);
+    float zeros[11] = {0}, pred[11];
+    float mse = mse_forward(zeros, d.y, d.n);   // predicting 0: the loss at w = 0, b = 0
+    cr_assert(isfinite(mse) && mse < 1e30f, "MSE %g at the bound", (double)mse);
+    float w[HOUSES_D] = {1, 1, 1, 1};
+    linreg_forward(pred, d.x, w, 0.0f, d.n, HOUSES_D);
+    mse = mse_forward(pred, d.y, d.n);
+    cr_assert(isfinite(mse) && mse < 1e30f, "MSE %g with unit weights", (double)mse);
+    dataxy_free(&d);
+    remove(path);
+    rmdir(tmp_dir);
+}
+
+Test(ch01_csv, a_utf8_byte_order_mark_is_skipped, .init = make_tmp) {
+    // Excel's "CSV UTF-8" starts the file with EF BB BF; it is not part of the header
+    char path[512], err[512] = "";
+    snprintf(path, sizeof path, "%s/bom.csv", tmp_dir);
+    FILE *fp = fopen(path, "wb");
+    cr_assert_not_null(fp);
+    fputs("\xEF\xBB\xBF" HEADER TEN_ROWS, fp);
+    fclose(fp);
+    DataXY d;
+    cr_assert_eq(houses_load_csv(&d, path, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(d.n, 10);
+    cr_assert_float_eq(d.x[0], 100.0f, 0);
+    dataxy_free(&d);
+    // a BOM before a wrong header is still a wrong header
+    expect_load_error("bom_header.csv", "\xEF\xBB\xBF" "area,rooms\n" TEN_ROWS, ":1: expected the header");
+    remove(path);
     rmdir(tmp_dir);
 }
 

@@ -24,7 +24,7 @@
 
 // ---- rng ----------------------------------------------------------------------------------
 
-Test(rng, same_seed_same_numbers_different_seed_different_numbers) {
+Test(common_rng, same_seed_same_numbers_different_seed_different_numbers) {
     Rng a, b, c;
     rng_seed(&a, 42);
     rng_seed(&b, 42);
@@ -42,7 +42,7 @@ Test(rng, same_seed_same_numbers_different_seed_different_numbers) {
     for (int i = 0; i < 101; i++) cr_assert_eq(rng_normal(&a), rng_normal(&b));
 }
 
-Test(rng, uniform_stays_in_the_unit_interval) {
+Test(common_rng, uniform_stays_in_the_unit_interval) {
     Rng r;
     rng_seed(&r, 1);
     double sum = 0;
@@ -58,7 +58,7 @@ Test(rng, uniform_stays_in_the_unit_interval) {
     }
 }
 
-Test(rng, normal_has_mean_0_and_std_1) {
+Test(common_rng, normal_has_mean_0_and_std_1) {
     Rng r;
     rng_seed(&r, 2024);
     const int n = 100000;
@@ -76,7 +76,7 @@ Test(rng, normal_has_mean_0_and_std_1) {
     cr_assert_lt(fabs(std - 1.0), 0.012, "std %g", std);
 }
 
-Test(rng, int_stays_in_range_and_is_not_grossly_biased) {
+Test(common_rng, int_stays_in_range_and_is_not_grossly_biased) {
     Rng r;
     rng_seed(&r, 3);
     int counts[10] = {0};
@@ -97,13 +97,13 @@ Test(rng, int_stays_in_range_and_is_not_grossly_biased) {
     cr_assert_lt(fabs(below_half / 100000.0 - 0.5), 0.008, "%d of 100000 below n/2", below_half);
 }
 
-Test(rng, int_refuses_a_non_positive_range, .init = cr_redirect_stderr, .exit_code = 1) {
+Test(common_rng, int_refuses_a_non_positive_range, .init = cr_redirect_stderr, .exit_code = 1) {
     Rng r;
     rng_seed(&r, 0);
     rng_int(&r, 0);
 }
 
-Test(rng, shuffle_is_a_permutation) {
+Test(common_rng, shuffle_is_a_permutation) {
     Rng r;
     rng_seed(&r, 5);
     int items[100], seen[100] = {0}, moved = 0;
@@ -159,7 +159,7 @@ static void check_matmul(int M, int N, int K, Rng *r) {
     for (int i = 0; i < 8; i++) free(all[i]);
 }
 
-Test(matmul, matches_naive_for_every_transpose_and_beta) {
+Test(common_matmul, matches_naive_for_every_transpose_and_beta) {
     Rng r;
     rng_seed(&r, 11);
     check_matmul(1, 1, 1, &r);
@@ -169,7 +169,7 @@ Test(matmul, matches_naive_for_every_transpose_and_beta) {
     check_matmul(3, 5, 300, &r);   // K past the 256-float column buffer of the trans_a path
 }
 
-Test(matmul, small_product_by_hand) {
+Test(common_matmul, small_product_by_hand) {
     // [1 2; 3 4] @ [5 6; 7 8] = [19 22; 43 50]
     float A[4] = {1, 2, 3, 4}, B[4] = {5, 6, 7, 8}, C[4] = {1, 1, 1, 1};
     matmul(C, A, B, 2, 2, 2, 0, 0, 0.0f);
@@ -193,7 +193,7 @@ static double cube_loss(void *ctx) {
     return s;
 }
 
-Test(gradcheck, accepts_a_correct_gradient_and_catches_a_wrong_one) {
+Test(common_gradcheck, accepts_a_correct_gradient_and_catches_a_wrong_one) {
     Rng r;
     rng_seed(&r, 9);
     enum { N = 20 };
@@ -215,14 +215,14 @@ Test(gradcheck, accepts_a_correct_gradient_and_catches_a_wrong_one) {
     for (int i = 0; i < N; i++) cr_assert_eq(w[i] * w[i], wrong[i], "gradcheck did not restore w[%d]", i);
 }
 
-Test(gradcheck, weighted_sum_is_a_dot_product) {
+Test(common_gradcheck, weighted_sum_is_a_dot_product) {
     float out[3] = {1, 2, 3}, r[3] = {0.5f, -1, 2};
     cr_assert_float_eq(weighted_sum(out, r, 3), 4.5, 1e-12);
 }
 
 // ---- tensor -----------------------------------------------------------------------------------
 
-Test(tensor, alloc_sets_shape_size_name_and_zeroes) {
+Test(common_tensor, alloc_sets_shape_size_name_and_zeroes) {
     Tensor t;
     tensor_alloc(&t, "fc1.weight", 1, 2, 128, 784);
     cr_assert_eq(t.ndim, 2);
@@ -256,7 +256,7 @@ Test(tensor, alloc_sets_shape_size_name_and_zeroes) {
     tensor_free(&v);
 }
 
-Test(tensor, alloc_refuses_a_zero_dimension, .init = cr_redirect_stderr, .exit_code = 1) {
+Test(common_tensor, alloc_refuses_a_zero_dimension, .init = cr_redirect_stderr, .exit_code = 1) {
     Tensor t;
     tensor_alloc(&t, "bad", 0, 2, 3, 0);
 }
@@ -281,7 +281,7 @@ static void parse(Opts *o, int argc, char **argv) {
     cli_parse(argc, argv, flags, 6, "test program");
 }
 
-Test(cli, parses_ints_floats_strings_bools_and_equals_form) {
+Test(common_cli, parses_ints_floats_strings_bools_and_equals_form) {
     Opts o = {10, 0, 0, 0.1f, NULL, "default"};
     char *argv[] = {"prog", "--epochs", "-3", "--lr=2.5e-3", "--data", "some/dir", "--quick", "--out=x=y", NULL};
     parse(&o, 8, argv);
@@ -298,54 +298,54 @@ Test(cli, parses_ints_floats_strings_bools_and_equals_form) {
     cr_assert(d.epochs == 10 && d.lr == 0.1f && d.data == NULL && strcmp(d.out, "default") == 0);
 }
 
-Test(cli, unknown_flag_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
+Test(common_cli, unknown_flag_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
     Opts o = {0};
     char *argv[] = {"prog", "--epochz", "3", NULL};
     parse(&o, 3, argv);
 }
 
-Test(cli, bad_integer_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
+Test(common_cli, bad_integer_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
     Opts o = {0};
     char *argv[] = {"prog", "--epochs", "3x", NULL};
     parse(&o, 3, argv);
 }
 
-Test(cli, integer_overflow_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
+Test(common_cli, integer_overflow_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
     Opts o = {0};
     char *argv[] = {"prog", "--epochs=99999999999", NULL};
     parse(&o, 2, argv);
 }
 
-Test(cli, bad_float_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
+Test(common_cli, bad_float_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
     Opts o = {0};
     char *argv[] = {"prog", "--lr", "fast", NULL};
     parse(&o, 3, argv);
 }
 
-Test(cli, missing_value_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
+Test(common_cli, missing_value_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
     Opts o = {0};
     char *argv[] = {"prog", "--data", NULL};
     parse(&o, 2, argv);
 }
 
-Test(cli, bool_with_a_value_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
+Test(common_cli, bool_with_a_value_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
     Opts o = {0};
     char *argv[] = {"prog", "--quick=1", NULL};
     parse(&o, 2, argv);
 }
 
-Test(cli, bare_argument_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
+Test(common_cli, bare_argument_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
     Opts o = {0};
     char *argv[] = {"prog", "epochs", NULL};
     parse(&o, 2, argv);
 }
 
-Test(cli, require_exits_2_when_false, .init = cr_redirect_stderr, .exit_code = 2) {
+Test(common_cli, require_exits_2_when_false, .init = cr_redirect_stderr, .exit_code = 2) {
     cli_require(1, "never printed");
     cli_require(0, "--lr must be positive");
 }
 
-Test(cli, help_exits_0, .init = cr_redirect_stdout, .exit_code = 0) {
+Test(common_cli, help_exits_0, .init = cr_redirect_stdout, .exit_code = 0) {
     Opts o = {0};
     char *argv[] = {"prog", "--help", NULL};
     parse(&o, 2, argv);
@@ -354,11 +354,11 @@ Test(cli, help_exits_0, .init = cr_redirect_stdout, .exit_code = 0) {
 
 // ---- err --------------------------------------------------------------------------------------
 
-Test(err, die_exits_1, .init = cr_redirect_stderr, .exit_code = 1) {
+Test(common_err, die_exits_1, .init = cr_redirect_stderr, .exit_code = 1) {
     die("data.csv", 12, "expected %d columns, found %d", 4, 3);
 }
 
-Test(err, check_finite_passes_numbers_and_stops_on_nan, .init = cr_redirect_stderr, .exit_code = 1) {
+Test(common_err, check_finite_passes_numbers_and_stops_on_nan, .init = cr_redirect_stderr, .exit_code = 1) {
     check_finite(1.0f, "loss", 1);
     check_finite(-1e30f, "loss", 2);
     check_finite(NAN, "loss", 3);
@@ -383,9 +383,9 @@ static void io_teardown(void) {
     rmdir(io_dir);
 }
 
-TestSuite(io, .init = io_setup, .fini = io_teardown);
+TestSuite(common_io, .init = io_setup, .fini = io_teardown);
 
-Test(io, atomic_write_then_read_file) {
+Test(common_io, atomic_write_then_read_file) {
     char path[256], err[256] = "";
     path_join(path, sizeof path, io_dir, "out.txt");
     AtomicFile af;
@@ -411,7 +411,7 @@ Test(io, atomic_write_then_read_file) {
     free(s);
 }
 
-Test(io, read_file_of_a_missing_file_is_null_with_errno) {
+Test(common_io, read_file_of_a_missing_file_is_null_with_errno) {
     char path[256];
     path_join(path, sizeof path, io_dir, "missing.txt");
     errno = 0;
@@ -419,7 +419,7 @@ Test(io, read_file_of_a_missing_file_is_null_with_errno) {
     cr_assert_eq(errno, ENOENT);
 }
 
-Test(io, make_dirs_creates_nested_directories) {
+Test(common_io, make_dirs_creates_nested_directories) {
     char path[256];
     path_join(path, sizeof path, io_dir, "a/b/c");
     cr_assert_eq(make_dirs(path), 0, "make_dirs: %s", strerror(errno));
@@ -437,13 +437,13 @@ Test(io, make_dirs_creates_nested_directories) {
     cr_assert_eq(make_dirs(under), -1);
 }
 
-Test(io_paths, path_join_joins_and_dies_when_too_long, .init = cr_redirect_stderr, .exit_code = 1) {
+Test(common_io_paths, path_join_joins_and_dies_when_too_long, .init = cr_redirect_stderr, .exit_code = 1) {
     char buf[16];
     cr_assert_str_eq(path_join(buf, sizeof buf, "dir", "file.txt"), "dir/file.txt");
     path_join(buf, sizeof buf, "a-long-directory", "file.txt");
 }
 
-Test(tensor, name_too_long_for_a_checkpoint_is_refused, .exit_code = 1) {
+Test(common_tensor, name_too_long_for_a_checkpoint_is_refused, .exit_code = 1) {
     cr_redirect_stderr();
     char name[TENSOR_NAME_LEN + 8];
     memset(name, 'w', sizeof name - 1);

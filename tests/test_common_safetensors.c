@@ -43,7 +43,7 @@ static void remove_tmpdir(void) {
     rmdir(tmpdir);
 }
 
-TestSuite(safetensors, .init = make_tmpdir, .fini = remove_tmpdir);
+TestSuite(common_safetensors, .init = make_tmpdir, .fini = remove_tmpdir);
 
 static const char *tmp(const char *name) {
     static char path[2][512];
@@ -109,7 +109,7 @@ static int bits_equal(const float *a, const float *b, size_t n) { return memcmp(
 
 // ---- round trip ---------------------------------------------------------------------------
 
-Test(safetensors, save_then_load_is_bit_exact) {
+Test(common_safetensors, save_then_load_is_bit_exact) {
     Tensor a, b, c;
     tensor_alloc(&a, "fc1.weight", 0, 2, 2, 3);
     tensor_alloc(&b, "fc1.bias", 0, 1, 4);
@@ -173,7 +173,7 @@ Test(safetensors, save_then_load_is_bit_exact) {
     tensorlist_free(&list);
 }
 
-Test(safetensors, empty_list_and_no_metadata_round_trip) {
+Test(common_safetensors, empty_list_and_no_metadata_round_trip) {
     TensorList list = {0};
     char err[512] = "";
     const char *path = tmp("empty.safetensors");
@@ -186,7 +186,7 @@ Test(safetensors, empty_list_and_no_metadata_round_trip) {
     st_close(&f);
 }
 
-Test(safetensors, load_or_die_fills_every_tensor) {
+Test(common_safetensors, load_or_die_fills_every_tensor) {
     Tensor w, w2;
     tensor_alloc(&w, "w", 0, 2, 3, 2);
     for (int i = 0; i < 6; i++) w.data[i] = (float)i * 0.5f;
@@ -204,7 +204,7 @@ Test(safetensors, load_or_die_fills_every_tensor) {
 }
 
 // die() ends the process, so the fixture's .fini would not run: these clean up with atexit.
-Test(safetensors_die, load_or_die_exits_1_on_a_missing_file, .init = cr_redirect_stderr, .exit_code = 1) {
+Test(common_safetensors_die, load_or_die_exits_1_on_a_missing_file, .init = cr_redirect_stderr, .exit_code = 1) {
     Tensor w;
     tensor_alloc(&w, "w", 0, 1, 3);
     TensorList list = {0};
@@ -213,7 +213,7 @@ Test(safetensors_die, load_or_die_exits_1_on_a_missing_file, .init = cr_redirect
     cr_assert_fail("st_load_or_die returned");
 }
 
-Test(safetensors_die, load_or_die_exits_1_on_a_shape_mismatch, .init = cr_redirect_stderr, .exit_code = 1) {
+Test(common_safetensors_die, load_or_die_exits_1_on_a_shape_mismatch, .init = cr_redirect_stderr, .exit_code = 1) {
     make_tmpdir();
     atexit(remove_tmpdir);
     write_st(tmp("w.safetensors"), "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}", zeros, 12);
@@ -227,7 +227,7 @@ Test(safetensors_die, load_or_die_exits_1_on_a_shape_mismatch, .init = cr_redire
 
 // ---- other dtypes, by hand ----------------------------------------------------------------
 
-Test(safetensors, decodes_f16_bf16_f64_by_hand) {
+Test(common_safetensors, decodes_f16_bf16_f64_by_hand) {
     // Entries out of offset order, and "single" (F32) at an odd offset: the reader
     // must neither need sorted entries nor aligned data.
     const char *json =
@@ -317,7 +317,7 @@ Test(safetensors, decodes_f16_bf16_f64_by_hand) {
     for (int i = 0; i < 6; i++) tensor_free(all[i]);
 }
 
-Test(safetensors, unicode_escapes_and_zero_sized_tensors) {
+Test(common_safetensors, unicode_escapes_and_zero_sized_tensors) {
     const char *json =
         "{\"caf\\u00e9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
         "\"smile\\ud83d\\ude00\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[4,4]},"
@@ -337,7 +337,7 @@ Test(safetensors, unicode_escapes_and_zero_sized_tensors) {
 #define ENTRY(name, dtype, shape, b, e) \
     "\"" name "\":{\"dtype\":\"" dtype "\",\"shape\":" shape ",\"data_offsets\":[" #b "," #e "]}"
 
-Test(safetensors, refuses_a_file_shorter_than_8_bytes) {
+Test(common_safetensors, refuses_a_file_shorter_than_8_bytes) {
     write_bytes(tmp("short.safetensors"), "\x10\x00\x00\x00\x00", 5);
     StFile f;
     char err[512] = "";
@@ -348,14 +348,14 @@ Test(safetensors, refuses_a_file_shorter_than_8_bytes) {
     cr_assert(strstr(err, "file is 0 bytes"), "%s", err);
 }
 
-Test(safetensors, refuses_a_missing_file) {
+Test(common_safetensors, refuses_a_missing_file) {
     StFile f;
     char err[512] = "";
     cr_assert_eq(st_open(&f, tmp("nope.safetensors"), err, sizeof err), -1);
     cr_assert(strstr(err, "nope.safetensors: cannot read: No such file"), "%s", err);
 }
 
-Test(safetensors, refuses_a_header_length_past_the_end) {
+Test(common_safetensors, refuses_a_header_length_past_the_end) {
     unsigned char buf[8 + 20];
     put_le(buf, 100, 8);
     memset(buf + 8, ' ', 20);
@@ -371,7 +371,7 @@ Test(safetensors, refuses_a_header_length_past_the_end) {
     cr_assert(strstr(err, "is absurd"), "%s", err);
 }
 
-Test(safetensors, refuses_bad_json_with_the_byte_offset) {
+Test(common_safetensors, refuses_bad_json_with_the_byte_offset) {
     // the ':' is missing: the '{' at header position 5 is file byte 8 + 5 = 13
     expect_refused("{\"a\" {\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
                    "byte 13 (JSON header): expected ':' after a key, found '{'");
@@ -424,16 +424,16 @@ Test(safetensors, refuses_bad_json_with_the_byte_offset) {
     st_close(&f);
 }
 
-Test(safetensors, refuses_an_unknown_dtype) {
+Test(common_safetensors, refuses_an_unknown_dtype) {
     expect_refused("{" ENTRY("w", "F8_E4M3", "[4]", 0, 4) "}", 4, "tensor 'w': unknown dtype 'F8_E4M3'");
 }
 
-Test(safetensors, refuses_negative_and_too_many_dimensions) {
+Test(common_safetensors, refuses_negative_and_too_many_dimensions) {
     expect_refused("{" ENTRY("w", "F32", "[2,-3]", 0, 4) "}", 4, "tensor 'w': shape dimension 1 is negative (-3)");
     expect_refused("{" ENTRY("w", "U8", "[1,1,1,1,1,1,1,1,1]", 0, 1) "}", 1, "shape has more than 8 entries");
 }
 
-Test(safetensors, refuses_a_shape_that_does_not_match_the_byte_count) {
+Test(common_safetensors, refuses_a_shape_that_does_not_match_the_byte_count) {
     expect_refused("{" ENTRY("fc1.weight", "F32", "[5,6]", 0, 100) "}", 100,
                    "bad.safetensors: tensor 'fc1.weight': data_offsets [0, 100] but shape (5, 6) F32 needs 120 bytes");
     expect_refused("{" ENTRY("h", "F16", "[3]", 0, 4) "}", 4, "shape (3) F16 needs 6 bytes");
@@ -442,20 +442,20 @@ Test(safetensors, refuses_a_shape_that_does_not_match_the_byte_count) {
                    "tensor 'big': shape (4294967296, 4294967296) F32 needs more than 2^64 bytes");
 }
 
-Test(safetensors, refuses_offsets_out_of_range) {
+Test(common_safetensors, refuses_offsets_out_of_range) {
     expect_refused("{" ENTRY("a", "F32", "[1]", 0, 4) "," ENTRY("b", "F32", "[1]", 8, 12) "}", 8,
                    "tensor 'b': data_offsets [8, 12] past the end of the data buffer (8 bytes)");
     expect_refused("{" ENTRY("a", "F32", "[1]", 8, 4) "}", 8, "data_offsets [8, 4] end before they begin");
 }
 
-Test(safetensors, refuses_overlapping_tensors) {
+Test(common_safetensors, refuses_overlapping_tensors) {
     expect_refused("{" ENTRY("a", "F32", "[2]", 0, 8) "," ENTRY("b", "F32", "[2]", 4, 12) "}", 12,
                    "tensor 'b' [4, 12] overlaps tensor 'a' [0, 8]");
     // two tensors on the very same bytes
     expect_refused("{" ENTRY("a", "F32", "[1]", 0, 4) "," ENTRY("b", "F32", "[1]", 0, 4) "}", 4, "overlaps");
 }
 
-Test(safetensors, refuses_holes_in_the_data_buffer) {
+Test(common_safetensors, refuses_holes_in_the_data_buffer) {
     expect_refused("{" ENTRY("a", "F32", "[1]", 0, 4) "," ENTRY("b", "F32", "[1]", 8, 12) "}", 12,
                    "hole in the data buffer: bytes [4, 8) belong to no tensor");
     expect_refused("{" ENTRY("a", "F32", "[1]", 4, 8) "}", 8, "bytes [0, 4) belong to no tensor");
@@ -463,7 +463,7 @@ Test(safetensors, refuses_holes_in_the_data_buffer) {
     expect_refused("{}", 4, "no tensors, but 4 bytes of data");
 }
 
-Test(safetensors, refuses_duplicate_and_overlong_names) {
+Test(common_safetensors, refuses_duplicate_and_overlong_names) {
     expect_refused("{" ENTRY("a", "F32", "[1]", 0, 4) "," ENTRY("a", "F32", "[1]", 4, 8) "}", 8,
                    "duplicate tensor name 'a'");
     char json[1024];
@@ -474,7 +474,7 @@ Test(safetensors, refuses_duplicate_and_overlong_names) {
     expect_refused(json, 4, "tensor name longer than 255 bytes");
 }
 
-Test(safetensors, read_tensor_refuses_a_shape_mismatch_and_a_missing_name) {
+Test(common_safetensors, read_tensor_refuses_a_shape_mismatch_and_a_missing_name) {
     write_st(tmp("w.safetensors"), "{" ENTRY("w", "F32", "[2,3]", 0, 24) "}", zeros, 24);
     StFile f;
     char err[512] = "";
@@ -497,7 +497,7 @@ Test(safetensors, read_tensor_refuses_a_shape_mismatch_and_a_missing_name) {
 
 // Every truncation of a good file is refused, and no single corrupted header byte
 // crashes the reader (run under SANITIZE=1 to make "no crash" mean no bad access).
-Test(safetensors, truncated_or_corrupted_files_never_crash) {
+Test(common_safetensors, truncated_or_corrupted_files_never_crash) {
     Tensor a, b;
     tensor_alloc(&a, "a", 0, 2, 2, 3);
     tensor_alloc(&b, "b", 0, 1, 5);
@@ -550,7 +550,7 @@ static void assert_old_checkpoint(const char *path) {
     free(s);
 }
 
-Test(safetensors, refused_save_leaves_the_old_file_alone) {
+Test(common_safetensors, refused_save_leaves_the_old_file_alone) {
     const char *path = tmp("model.safetensors");
     write_old_checkpoint(path);
     Tensor a, b;
@@ -575,7 +575,7 @@ Test(safetensors, refused_save_leaves_the_old_file_alone) {
 
 // A write that fails halfway (here: a file size limit, as a full disk would) must
 // leave the previous checkpoint intact and no temporary file behind.
-Test(safetensors, failed_write_leaves_the_old_file_and_no_temp) {
+Test(common_safetensors, failed_write_leaves_the_old_file_and_no_temp) {
     const char *path = tmp("model.safetensors");
     write_old_checkpoint(path);
     Tensor big;
@@ -602,7 +602,7 @@ Test(safetensors, failed_write_leaves_the_old_file_and_no_temp) {
     tensorlist_free(&list);
 }
 
-Test(safetensors, save_onto_a_directory_fails_and_cleans_up) {
+Test(common_safetensors, save_onto_a_directory_fails_and_cleans_up) {
     const char *path = tmp("dir");
     cr_assert_eq(mkdir(path, 0777), 0);
     Tensor w;

@@ -34,7 +34,7 @@ static int count(const char *text, const char *needle) {
     return n;
 }
 
-Test(svg, line_plot_is_complete_svg_with_one_polyline_per_series, .init = make_dir) {
+Test(common_svg, line_plot_is_complete_svg_with_one_polyline_per_series, .init = make_dir) {
     float a[4] = {4, 3, 2, 1}, b[4] = {1, 2, 3, 4};
     SvgSeries s[2] = {{"falling", NULL, a, 4}, {"rising", NULL, b, 4}};
     SvgPlot p = {.title = "t", .xlabel = "epoch", .ylabel = "loss"};
@@ -49,7 +49,7 @@ Test(svg, line_plot_is_complete_svg_with_one_polyline_per_series, .init = make_d
     rmdir(dir);
 }
 
-Test(svg, diverged_run_breaks_the_line_at_nan_and_log_axis_skips_nonpositive, .init = make_dir) {
+Test(common_svg, diverged_run_breaks_the_line_at_nan_and_log_axis_skips_nonpositive, .init = make_dir) {
     // a run that diverges at step 3: the curve stops there instead of poisoning the axis range
     float y[6] = {1, 0.5f, NAN, INFINITY, 0.25f, -1};
     SvgSeries s = {"diverged", NULL, y, 6};
@@ -63,7 +63,7 @@ Test(svg, diverged_run_breaks_the_line_at_nan_and_log_axis_skips_nonpositive, .i
     rmdir(dir);
 }
 
-Test(svg, text_is_escaped, .init = make_dir) {
+Test(common_svg, text_is_escaped, .init = make_dir) {
     float y[2] = {1, 2};
     SvgSeries s = {"a<b & c>d", NULL, y, 2};
     SvgPlot p = {.title = "x < y"};
@@ -76,7 +76,7 @@ Test(svg, text_is_escaped, .init = make_dir) {
     rmdir(dir);
 }
 
-Test(svg, heatmap_scatter_and_bars_write_their_shapes, .init = make_dir) {
+Test(common_svg, heatmap_scatter_and_bars_write_their_shapes, .init = make_dir) {
     char path[128];
     float v[6] = {0, 1, 2, 3, 4, 5};
     const char *rows[2] = {"r0", "r1"}, *cols[3] = {"c0", "c1", "c2"};
@@ -106,7 +106,7 @@ Test(svg, heatmap_scatter_and_bars_write_their_shapes, .init = make_dir) {
     rmdir(dir);
 }
 
-Test(svg, unwritable_path_returns_error_and_leaves_no_file) {
+Test(common_svg, unwritable_path_returns_error_and_leaves_no_file) {
     float y[2] = {1, 2};
     SvgSeries s = {"x", NULL, y, 2};
     SvgPlot p = {.title = "t"};
@@ -114,7 +114,7 @@ Test(svg, unwritable_path_returns_error_and_leaves_no_file) {
     cr_assert_eq(svg_line_plot("/nonexistent_dir_for_test/f.svg", &p, &s, 1), -1);
 }
 
-Test(progress, durations_read_like_a_person_would_write_them) {
+Test(common_progress, durations_read_like_a_person_would_write_them) {
     char buf[32];
     format_duration(42.4, buf, sizeof buf);
     cr_assert_str_eq(buf, "42s");
@@ -126,7 +126,7 @@ Test(progress, durations_read_like_a_person_would_write_them) {
     cr_assert_str_eq(buf, "0s");
 }
 
-Test(svg, all_nonfinite_or_huge_values_still_give_a_small_file, .init = make_dir) {
+Test(common_svg, all_nonfinite_or_huge_values_still_give_a_small_file, .init = make_dir) {
     // a diverged run: nothing usable on a log axis, or values so large that adding a
     // tick step to them changes nothing; the writer must finish and stay small
     float bad[3] = {NAN, INFINITY, -1};

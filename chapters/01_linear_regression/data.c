@@ -25,6 +25,12 @@ void dataxy_free(DataXY *data) {
     data->n = 0;
 }
 
+void dataxy_copy(DataXY *dst, const DataXY *src) {
+    dataxy_alloc(dst, src->n, src->d);
+    memcpy(dst->x, src->x, sizeof(float) * (size_t)src->n * src->d);
+    memcpy(dst->y, src->y, sizeof(float) * (size_t)src->n);
+}
+
 void dataxy_subset(DataXY *out, const DataXY *src, const int *idx, int n) {
     dataxy_alloc(out, n, src->d);
     for (int i = 0; i < n; i++) {
@@ -77,19 +83,23 @@ void houses_generate(DataXY *out, int n, Rng *rng) {
     }
 }
 
-// One field of a CSV line: a finite number and nothing else.
+// One field of a CSV line: a finite number within +-HOUSES_MAX_ABS and nothing else.
+// Returns 0, FIELD_NOT_A_NUMBER or FIELD_TOO_LARGE.
+enum { FIELD_NOT_A_NUMBER = -1, FIELD_TOO_LARGE = -2 };
 static int parse_field(const char *s, size_t len, float *value) {
     char buf[64];
     while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
     while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
-    if (len == 0 || len >= sizeof buf) return -1;
+    if (len == 0 || len >= sizeof buf) return FIELD_NOT_A_NUMBER;
     memcpy(buf, s, len);
     buf[len] = '\0';
     char *end = NULL;
     errno = 0;
-    float v = strtof(buf, &end);
-    if (*end != '\0' || errno == ERANGE || !isfinite(v)) return -1;
-    *value = v;
+    double v = strtod(buf, &end);   // double: 1e39 is "too large", not "not a number"
+    if (*end != '\0' || isnan(v) || (isinf(v) && errno != ERANGE)) return FIELD_NOT_A_NUMBER;   // "inf"
+    if (errno == ERANGE && fabs(v) < 1.0) v = 0.0;   // underflow (1e-50): zero is the honest value
+    if (!(fabs(v) <= HOUSES_MAX_ABS)) return FIELD_TOO_LARGE;   // also 1e400, which overflows to inf
+    *value = (float)v;
     return 0;
 }
 
@@ -103,6 +113,14 @@ int houses_load_csv(DataXY *out, const char *path, char *err, size_t err_len) {
     int cap = 256, n = 0, line_no = 0, status = -1;
     float *x = xmalloc(sizeof(float) * cap * HOUSES_D), *y = xmalloc(sizeof(float) * cap);
     char *line = text;
+    // A byte order mark: UTF-8's (EF BB BF) carries no information, skip it; UTF-16's
+    // (FF FE or FE FF) means every character is two bytes, which this parser cannot read.
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) line += 3;
+    else if (len >= 2 && (memcmp(text, "\xFF\xFE", 2) == 0 || memcmp(text, "\xFE\xFF", 2) == 0)) {
+        snprintf(err, err_len, "%s:1: the file is UTF-16 (it starts with the byte order mark %s); save it as "
+                 "UTF-8 or plain ASCII", path, text[0] == '\xFF' ? "FF FE" : "FE FF");
+        goto done;
+    }
     while (*line) {
         char *nl = strchr(line, '\n');
         size_t line_len = nl ? (size_t)(nl - line) : strlen(line);
@@ -128,10 +146,17 @@ int houses_load_csv(DataXY *out, const char *path, char *err, size_t err_len) {
         for (;;) {
             const char *comma = memchr(field, ',', (size_t)(end - field));
             const char *stop = comma ? comma : end;
-            if (col < HOUSES_D + 1 && parse_field(field, (size_t)(stop - field), &row[col]) != 0) {
-                snprintf(err, err_len, "%s:%d: column %d (%s): '%.*s' is not a number", path, line_no, col + 1,
-                         col < HOUSES_D ? HOUSES_FEATURE_NAMES[col] : "price_keur",
-                         (int)(stop - field < 40 ? stop - field : 40), field);
+            int rc = col < HOUSES_D + 1 ? parse_field(field, (size_t)(stop - field), &row[col]) : 0;
+            if (rc != 0) {
+                int shown = (int)(stop - field < 40 ? stop - field : 40);
+                const char *name = col < HOUSES_D ? HOUSES_FEATURE_NAMES[col] : "price_keur";
+                if (rc == FIELD_TOO_LARGE)
+                    snprintf(err, err_len, "%s:%d: column %d (%s): '%.*s' is too large: values must lie within "
+                             "+-%g (squared, larger ones overflow float)", path, line_no, col + 1, name, shown,
+                             field, (double)HOUSES_MAX_ABS);
+                else
+                    snprintf(err, err_len, "%s:%d: column %d (%s): '%.*s' is not a number", path, line_no,
+                             col + 1, name, shown, field);
                 goto done;
             }
             col++;

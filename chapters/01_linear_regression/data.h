@@ -24,6 +24,7 @@ typedef struct {
 
 void dataxy_alloc(DataXY *data, int n, int d);   // zeroed
 void dataxy_free(DataXY *data);
+void dataxy_copy(DataXY *dst, const DataXY *src);   // dst is allocated here
 // out = the rows idx[0..n-1] of src, in that order (out is allocated here).
 void dataxy_subset(DataXY *out, const DataXY *src, const int *idx, int n);
 
@@ -41,8 +42,17 @@ extern const float HOUSES_NOISE_STD;                       // 20 (k EUR)
 
 void houses_generate(DataXY *out, int n, Rng *rng);
 
+// The loader refuses any value with |v| > HOUSES_MAX_ABS. Why a bound at all: a value
+// like 1e30 is a valid float, but its square (1e60) is not, so every loss and gradient
+// on such a file would be inf/NaN with no hint why. Why 1e12: squared it is 1e24, far
+// below float's 3.4e38 and six orders below the 1e30 at which train.c declares a run
+// diverged, so a loss on legal data can never be mistaken for a divergence. No house
+// feature or price (in k EUR) comes anywhere near it.
+#define HOUSES_MAX_ABS 1e12   // a double: 1e12f is 999999995904
+
 // CSV with the header `area_m2,rooms,age_years,distance_km,price_keur` and one house
-// per line. Returns 0, or -1 with "path:line: what is wrong" in err (out untouched).
+// per line; a UTF-8 byte order mark before the header (Excel writes one) is skipped.
+// Returns 0, or -1 with "path:line: what is wrong" in err (out untouched).
 int houses_load_csv(DataXY *out, const char *path, char *err, size_t err_len);
 // Atomic write (temp file + rename); returns 0, or -1 with the reason in err.
 int houses_save_csv(const DataXY *data, const char *path, char *err, size_t err_len);

@@ -14,26 +14,28 @@ void linreg_forward(float *y_hat, const float *x, const float *w, float b, int N
 // d_y_hat (N) -> d_w (D) += x^T d_y_hat,  d_b += sum_i d_y_hat_i          (01.4)
 void linreg_backward(float *d_w, float *d_b, const float *d_y_hat, const float *x, int N, int D);
 
-// Mean squared error L = (1/N) sum_i (y_hat_i - y_i)^2, accumulated in double.  (01.2)
+// y_hat (N), y (N) -> scalar: the mean squared error                        (01.2)
+//   L = (1/N) sum_i (y_hat_i - y_i)^2, accumulated in double.
 float mse_forward(const float *y_hat, const float *y, int N);
-// d_y_hat (N) += 2 (y_hat - y) / N                                          (01.3)
+// y_hat (N), y (N) -> d_y_hat (N) += 2 (y_hat - y) / N                      (01.3)
 void mse_backward(float *d_y_hat, const float *y_hat, const float *y, int N);
 
-// Coefficient of determination R^2 = 1 - sum (y_hat-y)^2 / sum (y-mean(y))^2:
-// 1 is perfect, 0 is "always predict the mean".
+// y_hat (N), y (N) -> scalar: the coefficient of determination
+//   R^2 = 1 - sum (y_hat-y)^2 / sum (y-mean(y))^2: 1 is perfect, 0 is "always predict the mean".
 float r2_score(const float *y_hat, const float *y, int N);
 
-// The closed form: minimises sum_i (y_hat_i - y_i)^2 + ridge (|w|^2 + b^2) exactly, by
-// building A = [x 1]^T [x 1] + ridge I and r = [x 1]^T y in double precision and
+// x (N,D), y (N) -> w (D), b: the closed form. Minimises
+//   sum_i (y_hat_i - y_i)^2 + ridge (|w|^2 + b^2)
+// exactly, by building A = [x 1]^T [x 1] + ridge I and r = [x 1]^T y in double precision and
 // solving A [w; b] = r by Cholesky (the normal equations, 01.7-01.8). A tiny ridge
 // (the diagonal of A is ~N for standardised columns; 1e-8 N is plenty) keeps A
 // positive definite when columns are nearly dependent, and changes the answer by a
 // relative ~ridge/lambda_min(A). Returns 0, or -1 if A is not positive definite.
 int linreg_fit_normal(float *w, float *b, const float *x, const float *y, int N, int D, double ridge);
 
-// The Hessian of the MSE with respect to (w, b): H = (2/N) [x 1]^T [x 1], (D+1,D+1),
-// in double. It does not depend on y or on the weights (the loss is a quadratic).
-// Its eigenvalues tell which learning rates converge (01.11).
+// x (N,D) -> H (D+1,D+1), in double: the Hessian of the MSE with respect to (w, b),
+// H = (2/N) [x 1]^T [x 1]. It does not depend on y or on the weights (the loss is a
+// quadratic). Its eigenvalues tell which learning rates converge (01.11).
 void linreg_hessian(double *H, const float *x, int N, int D);
 
 #endif

@@ -24,66 +24,12 @@
 #include "common/svg.h"
 #include "common/timer.h"
 
-typedef enum { SCALE_TRAIN, SCALE_NONE, SCALE_OWN, SCALE_ALL } ScaleMode;
-static const char *const SCALE_NAMES[] = {"train", "none", "own", "all"};
-static const char *const SCALE_HELP[] = {
-    "train statistics applied to every split (correct)",
-    "raw features, no scaling (mistake)",
-    "each split scaled with its own statistics (mistake)",
-    "statistics of all rows, before the split (leak)",
-};
-
 typedef struct {
     CommonOpts common;
     float lr, sgd_lr, logreg_lr;
     int epochs, batch, n_houses, n_blobs, max_degree;
     const char *scaling;
 } Options;
-
-// The three splits with the features scaled as the mode says (copies; raw kept apart).
-typedef struct {
-    DataXY train, val, test;
-    float mean[HOUSES_D], std[HOUSES_D];   // the statistics applied to train
-} Scaled;
-
-static void dataxy_copy(DataXY *dst, const DataXY *src) {
-    dataxy_alloc(dst, src->n, src->d);
-    memcpy(dst->x, src->x, sizeof(float) * (size_t)src->n * src->d);
-    memcpy(dst->y, src->y, sizeof(float) * (size_t)src->n);
-}
-
-static void scale_one(DataXY *d, const float *mean, const float *std) {
-    standardize_apply(d->x, d->x, mean, std, d->n, d->d);
-}
-
-static void scale_splits(Scaled *s, ScaleMode mode, const DataXY *all, const DataXY *tr, const DataXY *va,
-                         const DataXY *te) {
-    int D = tr->d;
-    dataxy_copy(&s->train, tr);
-    dataxy_copy(&s->val, va);
-    dataxy_copy(&s->test, te);
-    for (int j = 0; j < D; j++) s->mean[j] = 0.0f, s->std[j] = 1.0f;
-    if (mode == SCALE_NONE) return;
-    if (mode == SCALE_ALL) standardize_fit(s->mean, s->std, all->x, all->n, D);   // sees val and test rows
-    else standardize_fit(s->mean, s->std, tr->x, tr->n, D);
-    scale_one(&s->train, s->mean, s->std);
-    if (mode == SCALE_OWN) {   // the bug: "fit_transform" called again on each split
-        float mean[HOUSES_D], std[HOUSES_D];
-        standardize_fit(mean, std, va->x, va->n, D);
-        scale_one(&s->val, mean, std);
-        standardize_fit(mean, std, te->x, te->n, D);
-        scale_one(&s->test, mean, std);
-    } else {
-        scale_one(&s->val, s->mean, s->std);
-        scale_one(&s->test, s->mean, s->std);
-    }
-}
-
-static void scaled_free(Scaled *s) {
-    dataxy_free(&s->train);
-    dataxy_free(&s->val);
-    dataxy_free(&s->test);
-}
 
 static float eval_mse(const DataXY *d, const float *w, float b) {
     float *pred = fzeros((size_t)d->n);
@@ -141,7 +87,7 @@ typedef struct {
 // What the house sections share.
 typedef struct {
     const DataXY *all, *tr, *va, *te;            // raw features
-    Scaled st;                                   // scaled with train statistics (the correct way)
+    ScaledSplits st;                             // scaled with train statistics (the correct way)
     double raw_min, raw_max, std_min, std_max;   // extreme eigenvalues of the Hessian (01.10)
     float best_train_mse;                        // the closed form's: what GD should reach
     int epochs;
@@ -181,6 +127,31 @@ static void section_hessian(Houses *h, FILE *csv) {
     fprintf(csv, "hessian_std_lambda_max,%g\nhessian_std_condition,%g\n", h->std_max, h->std_max / h->std_min);
 }
 
+// How a gradient-descent run ended: fine; blown up (train.h: the loss became inf/NaN or
+// passed 1e30); or finite but above where it started -- the same too-large step, caught
+// before the overflow (e.g. --lr 0.53, just above 2/lambda_max, within 300 epochs).
+typedef enum { RUN_OK, RUN_GREW, RUN_DIVERGED } RunOutcome;
+
+static RunOutcome run_outcome(const GdReport *rep, float initial_loss) {
+    if (rep->diverged) return RUN_DIVERGED;
+    return rep->final_loss > initial_loss ? RUN_GREW : RUN_OK;
+}
+
+// One line on stderr for a run that did not work; `advice` says what to change.
+static void report_failed_run(const char *method, RunOutcome outcome, const GdReport *rep, float initial_loss,
+                              const char *advice) {
+    const char *s = rep->epochs_run == 1 ? "" : "s";
+    char loss[32];   // "NaN", not glibc's "-nan": the sign of a NaN means nothing
+    if (isnan(rep->final_loss)) snprintf(loss, sizeof loss, "NaN");
+    else snprintf(loss, sizeof loss, "%.3g", (double)rep->final_loss);
+    if (outcome == RUN_DIVERGED)
+        fprintf(stderr, "%s diverged after %d epoch%s (train MSE %s): %s\n", method, rep->epochs_run, s, loss,
+                advice);
+    else if (outcome == RUN_GREW)
+        fprintf(stderr, "%s did not converge: final train MSE %.3g is above the initial %.3g after %d epoch%s: %s\n",
+                method, (double)rep->final_loss, (double)initial_loss, rep->epochs_run, s, advice);
+}
+
 static void print_weights_row(const char *name, const float *w_raw, float b_raw) {
     printf("| %-22s | %8.3f | %8.3f | %8.3f | %8.3f | %9.2f |\n", name, (double)w_raw[0], (double)w_raw[1],
            (double)w_raw[2], (double)w_raw[3], (double)b_raw);
@@ -188,11 +159,12 @@ static void print_weights_row(const char *name, const float *w_raw, float b_raw)
 
 // Section 3: normal equations vs batch GD vs minibatch SGD, on features scaled as
 // --scaling says; the learned weights back in raw units; figure gd_vs_sgd.svg.
-static HouseResults section_three_ways(const Options *o, const Houses *h, ScaleMode mode, Rng *rng, FILE *csv) {
+static HouseResults section_three_ways(const Options *o, const Houses *h, SplitScaling mode, Rng *rng, FILE *csv) {
     const int D = HOUSES_D, E = h->epochs;
-    Scaled s;
-    scale_splits(&s, mode, h->all, h->tr, h->va, h->te);
-    printf("\n## 3. Three ways to fit (features: --scaling %s = %s)\n\n", SCALE_NAMES[mode], SCALE_HELP[mode]);
+    ScaledSplits s;
+    scaled_splits_make(&s, mode, h->all, h->tr, h->va, h->te);
+    printf("\n## 3. Three ways to fit (features: --scaling %s = %s)\n\n", SPLIT_SCALE_NAMES[mode],
+           SPLIT_SCALE_HELP[mode]);
     float w_cf[HOUSES_D] = {0}, b_cf = 0, w_gd[HOUSES_D] = {0}, b_gd = 0, w_sgd[HOUSES_D] = {0}, b_sgd = 0;
     double t0 = now_seconds();
     if (linreg_fit_normal(w_cf, &b_cf, s.train.x, s.train.y, s.train.n, D, 1e-8 * s.train.n) != 0)
@@ -200,55 +172,54 @@ static HouseResults section_three_ways(const Options *o, const Houses *h, ScaleM
     double t_cf = now_seconds() - t0;
 
     float *hist_gd = fzeros((size_t)E + 1), *hist_sgd = fzeros((size_t)E + 1);
-    fprintf(stderr, "batch GD, lr %g, %d epochs\n", (double)o->lr, E);
+    fprintf(stderr, "batch GD, lr %g, %d epochs of 1 step\n", (double)o->lr, E);
     GdConfig cfg_gd = {.lr = o->lr, .epochs = E, .batch = 0, .show_progress = 1};
     t0 = now_seconds();
     GdReport rep_gd = linreg_train_gd(w_gd, &b_gd, s.train.x, s.train.y, s.train.n, D, &cfg_gd, rng, hist_gd);
     double t_gd = now_seconds() - t0;
-    fprintf(stderr, "minibatch SGD, lr %g, batch %d, %d epochs\n", (double)o->sgd_lr, o->batch, E);
+    int sgd_steps = (s.train.n + o->batch - 1) / o->batch;   // per epoch; the progress line counts them
+    fprintf(stderr, "minibatch SGD, lr %g, batch %d, %d epochs of %d step%s\n", (double)o->sgd_lr, o->batch, E,
+            sgd_steps, sgd_steps == 1 ? "" : "s");
     GdConfig cfg_sgd = {.lr = o->sgd_lr, .epochs = E, .batch = o->batch, .show_progress = 1};
     t0 = now_seconds();
     GdReport rep_sgd = linreg_train_gd(w_sgd, &b_sgd, s.train.x, s.train.y, s.train.n, D, &cfg_sgd, rng, hist_sgd);
     double t_sgd = now_seconds() - t0;
-    // "diverged": blew up (train.h), or ended above where it started
-    rep_gd.diverged |= rep_gd.final_loss > hist_gd[0];
-    rep_sgd.diverged |= rep_sgd.final_loss > hist_sgd[0];
-    if (rep_gd.diverged)
-        fprintf(stderr, "batch GD diverged after %d epochs (train MSE %.3g): --lr %g is too large for these "
-                "features (2/lambda_max = %.3g)\n", rep_gd.epochs_run, (double)fabsf(rep_gd.final_loss),
-                (double)o->lr, 2.0 / (mode == SCALE_NONE ? h->raw_max : h->std_max));
-    if (rep_sgd.diverged)
-        fprintf(stderr, "minibatch SGD diverged after %d epochs (train MSE %.3g): try a smaller --sgd-lr\n",
-                rep_sgd.epochs_run, (double)fabsf(rep_sgd.final_loss));
+    RunOutcome out_gd = run_outcome(&rep_gd, hist_gd[0]), out_sgd = run_outcome(&rep_sgd, hist_sgd[0]);
+    char advice[128];
+    snprintf(advice, sizeof advice, "--lr %g is too large for these features (2/lambda_max = %.3g)", (double)o->lr,
+             2.0 / (mode == SPLIT_SCALE_NONE ? h->raw_max : h->std_max));
+    report_failed_run("batch GD", out_gd, &rep_gd, hist_gd[0], advice);
+    report_failed_run("minibatch SGD", out_sgd, &rep_sgd, hist_sgd[0], "try a smaller --sgd-lr");
 
-    printf("| method                   | updates | train MSE | val MSE  | test MSE | test R^2 | time ms |\n");
-    printf("|--------------------------|---------|-----------|----------|----------|----------|---------|\n");
-    struct { const char *name; const float *w; float b; long steps; double t; int diverged; } rows[3] = {
-        {"normal equations", w_cf, b_cf, 1, t_cf, 0},
-        {"batch GD", w_gd, b_gd, rep_gd.steps, t_gd, rep_gd.diverged},
-        {"minibatch SGD", w_sgd, b_sgd, rep_sgd.steps, t_sgd, rep_sgd.diverged},
+    printf("| method                    | updates | train MSE | val MSE  | test MSE | test R^2 | time ms |\n");
+    printf("|---------------------------|---------|-----------|----------|----------|----------|---------|\n");
+    struct { const char *name; const float *w; float b; long steps; double t; RunOutcome outcome; } rows[3] = {
+        {"normal equations", w_cf, b_cf, 1, t_cf, RUN_OK},
+        {"batch GD", w_gd, b_gd, rep_gd.steps, t_gd, out_gd},
+        {"minibatch SGD", w_sgd, b_sgd, rep_sgd.steps, t_sgd, out_sgd},
     };
     for (int m = 0; m < 3; m++) {
         char name[64];
-        snprintf(name, sizeof name, "%s%s", rows[m].name, rows[m].diverged ? " (DIVERGED)" : "");
-        if (rows[m].diverged) {   // its weights are astronomically large: no scores to show
-            printf("| %-24s | %7ld | %9s | %8s | %8s | %8s | %7.2f |\n", name, rows[m].steps, "--", "--", "--",
+        snprintf(name, sizeof name, "%s%s", rows[m].name,
+                 rows[m].outcome == RUN_DIVERGED ? " (DIVERGED)" : rows[m].outcome == RUN_GREW ? " (LOSS GREW)" : "");
+        if (rows[m].outcome != RUN_OK) {   // its weights are far off or not finite: no scores to show
+            printf("| %-25s | %7ld | %9s | %8s | %8s | %8s | %7.2f |\n", name, rows[m].steps, "--", "--", "--",
                    "--", rows[m].t * 1e3);
             continue;
         }
-        printf("| %-24s | %7ld | %9.2f | %8.2f | %8.2f | %8.4f | %7.2f |\n", name, rows[m].steps,
+        printf("| %-25s | %7ld | %9.2f | %8.2f | %8.2f | %8.4f | %7.2f |\n", name, rows[m].steps,
                (double)eval_mse(&s.train, rows[m].w, rows[m].b), (double)eval_mse(&s.val, rows[m].w, rows[m].b),
                (double)eval_mse(&s.test, rows[m].w, rows[m].b), (double)eval_r2(&s.test, rows[m].w, rows[m].b),
                rows[m].t * 1e3);
     }
     printf("(noise variance, the best any model can reach on new data: %.0f)\n",
            (double)(HOUSES_NOISE_STD * HOUSES_NOISE_STD));
-    HouseResults res;   // a diverged run has no meaningful score: nan, not a huge number
-    res.test_mse = rep_gd.diverged ? NAN : eval_mse(&s.test, w_gd, b_gd);
-    res.test_r2 = rep_gd.diverged ? NAN : eval_r2(&s.test, w_gd, b_gd);
+    HouseResults res;   // a failed run has no meaningful score: nan, not a huge number
+    res.test_mse = out_gd != RUN_OK ? NAN : eval_mse(&s.test, w_gd, b_gd);
+    res.test_r2 = out_gd != RUN_OK ? NAN : eval_r2(&s.test, w_gd, b_gd);
     fprintf(csv, "closed_form_test_mse,%g\ngd_test_mse,%g\ngd_test_r2,%g\nsgd_test_mse,%g\n",
             (double)eval_mse(&s.test, w_cf, b_cf), (double)res.test_mse, (double)res.test_r2,
-            (double)eval_mse(&s.test, w_sgd, b_sgd));
+            out_sgd != RUN_OK ? NAN : (double)eval_mse(&s.test, w_sgd, b_sgd));
 
     printf("\nLearned weights in raw units (w_j / std_j, README eq. 01.12) vs the generating formula:\n\n");
     printf("| model                  |  area_m2 |    rooms |      age | distance | intercept |\n");
@@ -256,7 +227,7 @@ static HouseResults section_three_ways(const Options *o, const Houses *h, ScaleM
     print_weights_row("generating formula", HOUSES_TRUE_W, HOUSES_TRUE_B);
     for (int m = 0; m < 3; m++) {
         float w_raw[HOUSES_D], b_raw;
-        if (rows[m].diverged) {
+        if (rows[m].outcome != RUN_OK) {
             printf("| %-22s | %8s | %8s | %8s | %8s | %9s |\n", rows[m].name, "--", "--", "--", "--", "--");
             continue;
         }
@@ -276,7 +247,7 @@ static HouseResults section_three_ways(const Options *o, const Houses *h, ScaleM
     free(optimum);
     free(hist_gd);
     free(hist_sgd);
-    scaled_free(&s);
+    scaled_splits_free(&s);
     return res;
 }
 
@@ -289,9 +260,10 @@ static void gd_curve(const Houses *h, const DataXY *d, const char *features, flo
     GdConfig cfg = {.lr = lr, .epochs = h->epochs};
     GdReport rep = linreg_train_gd(w, &b, d->x, d->y, d->n, HOUSES_D, &cfg, rng, *history);
     char outcome[64];
-    int blew_up = rep.diverged || rep.final_loss > (*history)[0];
-    if (rep.diverged) snprintf(outcome, sizeof outcome, "diverged at epoch %d", rep.epochs_run);
-    else if (blew_up) snprintf(outcome, sizeof outcome, "growing: lr too large");
+    RunOutcome result = run_outcome(&rep, (*history)[0]);
+    int blew_up = result != RUN_OK;
+    if (result == RUN_DIVERGED) snprintf(outcome, sizeof outcome, "diverged at epoch %d", rep.epochs_run);
+    else if (result == RUN_GREW) snprintf(outcome, sizeof outcome, "loss grew: lr too large");
     else if (rep.final_loss < 1.01f * h->best_train_mse) snprintf(outcome, sizeof outcome, "converged");
     else snprintf(outcome, sizeof outcome, "still descending");
     printf("| %-12s | %8.2g | %15.4g | %-24s |\n", features, (double)lr, (double)rep.final_loss, outcome);
@@ -355,15 +327,15 @@ static void section_scaling_stats(const Houses *h) {
     printf("\n## 6. Where the scaling statistics come from (normal equations on the scaled features)\n\n");
     printf("| --scaling | meaning                                             | val MSE  | test MSE |\n");
     printf("|-----------|-----------------------------------------------------|----------|----------|\n");
-    for (int m = 0; m < 4; m++) {
-        Scaled sm;
-        scale_splits(&sm, (ScaleMode)m, h->all, h->tr, h->va, h->te);
+    for (int m = 0; m < SPLIT_SCALE_COUNT; m++) {
+        ScaledSplits sm;
+        scaled_splits_make(&sm, (SplitScaling)m, h->all, h->tr, h->va, h->te);
         float w[HOUSES_D], b;
         if (linreg_fit_normal(w, &b, sm.train.x, sm.train.y, sm.train.n, D, 1e-8 * sm.train.n) != 0)
             DIE("normal equations failed");
-        printf("| %-9s | %-51s | %8.2f | %8.2f |\n", SCALE_NAMES[m], SCALE_HELP[m], (double)eval_mse(&sm.val, w, b),
-               (double)eval_mse(&sm.test, w, b));
-        scaled_free(&sm);
+        printf("| %-9s | %-51s | %8.2f | %8.2f |\n", SPLIT_SCALE_NAMES[m], SPLIT_SCALE_HELP[m],
+               (double)eval_mse(&sm.val, w, b), (double)eval_mse(&sm.test, w, b));
+        scaled_splits_free(&sm);
     }
     // The damage of "own statistics" grows with how different a batch is from the
     // training set: score only the big houses of the test split, both ways.
@@ -375,10 +347,10 @@ static void section_scaling_stats(const Houses *h) {
         DataXY big, big_own;
         dataxy_subset(&big, te, idx, n_big);
         dataxy_subset(&big_own, te, idx, n_big);
-        scale_one(&big, h->st.mean, h->st.std);
+        standardize_apply(big.x, big.x, h->st.mean, h->st.std, n_big, D);
         float mean[HOUSES_D], std[HOUSES_D], w[HOUSES_D], b;
         standardize_fit(mean, std, big_own.x, n_big, D);
-        scale_one(&big_own, mean, std);
+        standardize_apply(big_own.x, big_own.x, mean, std, n_big, D);
         linreg_fit_normal(w, &b, h->st.train.x, h->st.train.y, h->st.train.n, D, 1e-8 * h->st.train.n);
         printf("\nOnly the %d test houses with area >= 150 m^2, scored by the same model:\n", n_big);
         printf("  scaled with the train statistics: test MSE %.2f\n", (double)eval_mse(&big, w, b));
@@ -416,10 +388,10 @@ static void figure_fit_line(const Options *o, const Houses *h) {
     dataxy_free(&area_te);
 }
 
-static HouseResults houses_experiment(const Options *o, ScaleMode mode, const DataXY *all, const DataXY *tr,
+static HouseResults houses_experiment(const Options *o, SplitScaling mode, const DataXY *all, const DataXY *tr,
                                       const DataXY *va, const DataXY *te, Rng *rng, FILE *csv) {
     Houses h = {.all = all, .tr = tr, .va = va, .te = te, .epochs = o->epochs};
-    scale_splits(&h.st, SCALE_TRAIN, all, tr, va, te);
+    scaled_splits_make(&h.st, SPLIT_SCALE_TRAIN, all, tr, va, te);
     float w[HOUSES_D], b;
     if (linreg_fit_normal(w, &b, h.st.train.x, h.st.train.y, h.st.train.n, HOUSES_D, 1e-8 * h.st.train.n) != 0)
         DIE("normal equations: X^T X is not positive definite (a constant or duplicated feature?)");
@@ -436,7 +408,7 @@ static HouseResults houses_experiment(const Options *o, ScaleMode mode, const Da
     figure_fit_line(o, &h);
 
     free(h.epochs_x);
-    scaled_free(&h.st);
+    scaled_splits_free(&h.st);
     return res;
 }
 
@@ -523,10 +495,10 @@ static float logreg_experiment(const Options *o, Rng *rng, FILE *csv) {
     DataXY all, tr, va, te;
     blobs_generate(&all, o->n_blobs, rng);
     dataxy_split(&all, 0.6f, 0.2f, rng, &tr, &va, &te);
-    Scaled s;
-    scale_splits(&s, SCALE_TRAIN, &all, &tr, &va, &te);
+    ScaledSplits s;
+    scaled_splits_make(&s, SPLIT_SCALE_TRAIN, &all, &tr, &va, &te);
     float w[2] = {0}, b = 0;
-    fprintf(stderr, "logistic regression, lr %g, %d epochs\n", (double)o->logreg_lr, o->epochs);
+    fprintf(stderr, "logistic regression, lr %g, %d epochs of 1 step\n", (double)o->logreg_lr, o->epochs);
     GdConfig cfg = {.lr = o->logreg_lr, .epochs = o->epochs, .show_progress = 1};
     float *hist = fzeros((size_t)o->epochs + 1);
     GdReport rep = logreg_train_gd(w, &b, s.train.x, s.train.y, s.train.n, 2, &cfg, rng, hist);
@@ -585,7 +557,7 @@ static float logreg_experiment(const Options *o, Rng *rng, FILE *csv) {
     free(z);
     free(pred);
     free(hist);
-    scaled_free(&s);
+    scaled_splits_free(&s);
     dataxy_free(&all);
     dataxy_free(&tr);
     dataxy_free(&va);
@@ -645,16 +617,9 @@ int main(int argc, char **argv) {
     cli_require(o.n_blobs >= 20, "--n-blobs must be at least 20, got %d", o.n_blobs);
     cli_require(o.max_degree >= 1 && o.max_degree <= 20, "--max-degree must be in 1..20, got %d", o.max_degree);
     int mode = -1;
-    for (int m = 0; m < 4; m++)
-        if (strcmp(o.scaling, SCALE_NAMES[m]) == 0) mode = m;
+    for (int m = 0; m < SPLIT_SCALE_COUNT; m++)
+        if (strcmp(o.scaling, SPLIT_SCALE_NAMES[m]) == 0) mode = m;
     cli_require(mode >= 0, "--scaling must be train, none, own or all, got '%s'", o.scaling);
-    if (make_dirs(o.common.out) != 0) DIE("cannot create the output directory %s", o.common.out);
-
-    char path[4096], err[512];
-    AtomicFile csv;
-    if (atomic_open(&csv, path_join(path, sizeof path, o.common.out, "metrics.csv"), err, sizeof err) != 0)
-        DIE("%s", err);
-    fprintf(csv.fp, "key,value\n");
 
     printf("# Chapter 01: linear and logistic regression (seed %d%s)\n", o.common.seed,
            o.common.quick ? ", quick" : "");
@@ -665,15 +630,30 @@ int main(int argc, char **argv) {
     rng_seed(&rng_poly, (uint64_t)o.common.seed + 1000);
     rng_seed(&rng_logreg, (uint64_t)o.common.seed + 2000);
     DataXY all, tr, va, te;
-    load_or_generate_houses(&all, &o, &rng_houses);
+    load_or_generate_houses(&all, &o, &rng_houses);   // may exit: before anything is written
+    if (make_dirs(o.common.out) != 0) DIE("cannot create the output directory %s", o.common.out);
+    // metrics.csv is collected in memory and written (atomically) only at the end, so
+    // that a run stopped by an error leaves no half-written or temporary file in --out.
+    char *metrics = NULL;
+    size_t metrics_len = 0;
+    FILE *csv = open_memstream(&metrics, &metrics_len);
+    if (!csv) DIE("open_memstream failed: out of memory");
+    fprintf(csv, "key,value\n");
     dataxy_split(&all, 0.6f, 0.2f, &rng_houses, &tr, &va, &te);
-    HouseResults hr = houses_experiment(&o, (ScaleMode)mode, &all, &tr, &va, &te, &rng_houses, csv.fp);
-    int degree = poly_experiment(&o, &rng_poly, csv.fp);
-    float acc = logreg_experiment(&o, &rng_logreg, csv.fp);
+    HouseResults hr = houses_experiment(&o, (SplitScaling)mode, &all, &tr, &va, &te, &rng_houses, csv);
+    int degree = poly_experiment(&o, &rng_poly, csv);
+    float acc = logreg_experiment(&o, &rng_logreg, csv);
 
     double seconds = now_seconds() - t_start;
-    fprintf(csv.fp, "seconds,%.3f\n", seconds);
-    if (atomic_commit(&csv, err, sizeof err) != 0) fprintf(stderr, "%s\n", err);
+    fprintf(csv, "seconds,%.3f\n", seconds);
+    if (fclose(csv) != 0) DIE("writing the metrics to memory failed");
+    char path[4096], err[512];
+    AtomicFile af;
+    if (atomic_open(&af, path_join(path, sizeof path, o.common.out, "metrics.csv"), err, sizeof err) != 0)
+        DIE("%s", err);
+    fwrite(metrics, 1, metrics_len, af.fp);
+    if (atomic_commit(&af, err, sizeof err) != 0) DIE("%s", err);
+    free(metrics);
     dataxy_free(&all);
     dataxy_free(&tr);
     dataxy_free(&va);

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "common/err.h"
+
 void standardize_fit(float *mean, float *std, const float *x, int N, int D) {
     for (int j = 0; j < D; j++) {
         // two passes in double: the one-pass E[x^2] - E[x]^2 cancels catastrophically
@@ -33,4 +35,49 @@ void standardize_unscale_weights(float *w_raw, float *b_raw, const float *w, flo
         bias -= (double)w[j] * mean[j] / std[j];
     }
     *b_raw = (float)bias;
+}
+
+// --- the three splits -------------------------------------------------------------------
+
+const char *const SPLIT_SCALE_NAMES[SPLIT_SCALE_COUNT] = {"train", "none", "own", "all"};
+const char *const SPLIT_SCALE_HELP[SPLIT_SCALE_COUNT] = {
+    "train statistics applied to every split (correct)",
+    "raw features, no scaling (mistake)",
+    "each split scaled with its own statistics (mistake)",
+    "statistics of all rows, before the split (leak)",
+};
+
+static void scale_in_place(DataXY *d, const float *mean, const float *std) {
+    standardize_apply(d->x, d->x, mean, std, d->n, d->d);
+}
+
+void scaled_splits_make(ScaledSplits *s, SplitScaling mode, const DataXY *all, const DataXY *train,
+                        const DataXY *val, const DataXY *test) {
+    int D = train->d;
+    if (D > HOUSES_D || val->d != D || test->d != D || all->d != D)
+        DIE("scaled_splits_make: %d features (at most %d, the same in every split)", D, HOUSES_D);
+    dataxy_copy(&s->train, train);
+    dataxy_copy(&s->val, val);
+    dataxy_copy(&s->test, test);
+    for (int j = 0; j < D; j++) s->mean[j] = 0.0f, s->std[j] = 1.0f;
+    if (mode == SPLIT_SCALE_NONE) return;
+    if (mode == SPLIT_SCALE_ALL) standardize_fit(s->mean, s->std, all->x, all->n, D);   // sees val and test
+    else standardize_fit(s->mean, s->std, train->x, train->n, D);
+    scale_in_place(&s->train, s->mean, s->std);
+    if (mode == SPLIT_SCALE_OWN) {   // the bug: "fit_transform" called again on each split
+        float mean[HOUSES_D], std[HOUSES_D];
+        standardize_fit(mean, std, val->x, val->n, D);
+        scale_in_place(&s->val, mean, std);
+        standardize_fit(mean, std, test->x, test->n, D);
+        scale_in_place(&s->test, mean, std);
+    } else {   // the rule: the very numbers that scaled train, unchanged
+        scale_in_place(&s->val, s->mean, s->std);
+        scale_in_place(&s->test, s->mean, s->std);
+    }
+}
+
+void scaled_splits_free(ScaledSplits *s) {
+    dataxy_free(&s->train);
+    dataxy_free(&s->val);
+    dataxy_free(&s->test);
 }

@@ -31,8 +31,11 @@ static GdReport train_gd(LossKind kind, float *w, float *b, const float *x, cons
     GdReport rep = {0};
     float loss = full_loss(kind, out, x, y, w, *b, N, D);
     if (history) history[0] = loss;
+    // The progress line counts parameter updates ("step"), as every chapter's does:
+    // one per epoch for batch GD, ceil(N/B) per epoch for minibatch SGD.
+    long steps_per_epoch = B > 0 ? (N + B - 1) / B : 1;
     Progress prog;
-    if (cfg->show_progress) progress_start(&prog, cfg->epochs, "ex");
+    if (cfg->show_progress) progress_start(&prog, cfg->epochs * steps_per_epoch, "ex");
     for (int epoch = 1; epoch <= cfg->epochs; epoch++) {
         if (B < N) rng_shuffle(rng, order, N);   // a fresh random order every epoch
         for (int start = 0; start < N; start += B) {
@@ -61,7 +64,7 @@ static GdReport train_gd(LossKind kind, float *w, float *b, const float *x, cons
         loss = full_loss(kind, out, x, y, w, *b, N, D);
         rep.epochs_run = epoch;
         if (history) history[epoch] = loss;
-        if (cfg->show_progress) progress_update(&prog, epoch, loss, (double)epoch * N);
+        if (cfg->show_progress) progress_update(&prog, rep.steps, loss, (double)epoch * N);
         if (!isfinite(loss) || loss > 1e30f) {
             rep.diverged = 1;
             if (history)

@@ -11,7 +11,7 @@ typedef struct {
     float lr;           // step size
     int epochs;         // passes over the training set
     int batch;          // examples per step; 0 (or >= N) = the whole set: batch GD
-    int show_progress;  // a progress line on stderr (common/progress.h)
+    int show_progress;  // a progress line on stderr (common/progress.h), counting updates
 } GdConfig;
 
 typedef struct {

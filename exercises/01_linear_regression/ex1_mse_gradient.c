@@ -15,5 +15,6 @@ void ex_mse_gradient(float *d_w, float *d_b, const float *x, const float *y, con
     //   dL/dw_j = (2/N) sum_i r_i x_ij    and    dL/db = (2/N) sum_i r_i.
     // Hint: the 2 comes from differentiating the square, the 1/N from the mean. Forgetting
     // either still "trains" (the step is just scaled), which is why the test checks the
-    // numbers against finite differences rather than whether the loss goes down.
+    // numbers -- hand-computed ones and finite differences -- rather than whether the loss
+    // goes down; both checks catch a missing factor.
 }

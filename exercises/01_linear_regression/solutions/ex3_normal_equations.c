@@ -25,7 +25,7 @@ int ex_normal_equations(float *w, float *b, const float *x, const float *y, int 
         int piv = k;
         for (int i = k + 1; i < P; i++)
             if (fabs(A[i * P + k]) > fabs(A[piv * P + k])) piv = i;
-        if (fabs(A[piv * P + k]) <= 1e-13 * scale) {
+        if (fabs(A[piv * P + k]) <= 1e-13 * scale) {   // singular, by the criterion of the stub
             status = -1;
             break;
         }

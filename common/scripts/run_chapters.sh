@@ -53,7 +53,7 @@ done
 echo
 echo "Summary (quick mode unless flags were given; full logs under $BUILD/out/):"
 echo
-printf '| %-4s | %-26s | %-58s | %8s |\n' chapter task metrics seconds
+printf '| %-4s | %-26s | %-58s | %8s |\n' ch task metrics seconds
 printf '|------|----------------------------|------------------------------------------------------------|----------|\n'
 while read -r line; do
     ch=""; task=""; secs=""; metrics=""

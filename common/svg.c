@@ -304,13 +304,15 @@ static void colormap(double t, char *buf, size_t n) {
 int svg_heatmap(const char *path, const char *title, const float *values, int rows, int cols,
                 const char *const *row_labels, const char *const *col_labels, int annotate) {
     int left = row_labels ? 110 : 30, top = col_labels ? 100 : 50;
-    int cell = 28;
+    int cell = rows <= 6 && cols <= 6 ? 60 : 28;  // small grids (confusion matrices) get room for numbers
     if (rows * cell > 640 || cols * cell > 900) {
         int by_rows = 640 / rows, by_cols = 900 / cols;
         cell = by_rows < by_cols ? by_rows : by_cols;
         if (cell < 2) cell = 2;
     }
     int width = left + cols * cell + 90, height = top + rows * cell + 30;
+    int title_width = title ? left + 9 * (int)strlen(title) + 20 : 0;  // ~9 px per bold character
+    if (width < title_width) width = title_width;
     double lo = INFINITY, hi = -INFINITY;
     for (int i = 0; i < rows * cols; i++)
         if (isfinite(values[i])) lo = fmin(lo, values[i]), hi = fmax(hi, values[i]);
@@ -332,8 +334,9 @@ int svg_heatmap(const char *path, const char *title, const float *values, int ro
             fprintf(fp, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n", left + c * cell,
                     top + r * cell, cell, cell, color);
             if (annotate && cell >= 24)
-                fprintf(fp, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"9\" fill=\"%s\">%.2g</text>\n",
-                        left + c * cell + cell / 2, top + r * cell + cell / 2 + 3, t > 0.6 ? "black" : "white", v);
+                fprintf(fp, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"%d\" fill=\"%s\">%.*g</text>\n",
+                        left + c * cell + cell / 2, top + r * cell + cell / 2 + 3, cell >= 60 ? 13 : 9,
+                        t > 0.6 ? "black" : "white", cell >= 60 ? 5 : 2, v);
         }
     int font = cell < 12 ? (cell < 8 ? 0 : 8) : 11;
     for (int r = 0; row_labels && font && r < rows; r++) {

@@ -79,6 +79,7 @@ void cli_parse(int argc, char **argv, const Flag *flags, int n_flags, const char
         } else if (f->type == FLAG_FLOAT) {
             float v = strtof(val, &end);
             if (*val == '\0' || *end != '\0') bad("--%s expects a number, got '%s'", f->name, val);
+            if (isnan(v)) bad("--%s expects a number, got '%s' (not a number)", f->name, val);
             if (errno == ERANGE || !isfinite(v)) bad("--%s: %s is out of the range of a float", f->name, val);
             *(float *)f->value = v;
         } else {

@@ -322,6 +322,18 @@ Test(common_cli, bad_float_exits_2, .init = cr_redirect_stderr, .exit_code = 2) 
     parse(&o, 3, argv);
 }
 
+Test(common_cli, nan_and_out_of_range_floats_exit_2, .init = cr_redirect_stderr, .exit_code = 2) {
+    Opts o = {0};
+    char *argv[] = {"prog", "--lr", "nan", NULL};
+    parse(&o, 3, argv);
+}
+
+Test(common_cli, float_overflow_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
+    Opts o = {0};
+    char *argv[] = {"prog", "--lr=1e40", NULL};
+    parse(&o, 2, argv);
+}
+
 Test(common_cli, missing_value_exits_2, .init = cr_redirect_stderr, .exit_code = 2) {
     Opts o = {0};
     char *argv[] = {"prog", "--data", NULL};

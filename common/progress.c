@@ -45,7 +45,10 @@ void progress_update(Progress *p, long step, float loss, double items_done) {
     double eta = step > 0 ? elapsed * (double)(p->total_steps - step) / (double)step : 0;
     char rate_s[32], eta_s[32];
     human_rate(rate, rate_s, sizeof rate_s);
-    format_duration(eta, eta_s, sizeof eta_s);
+    // the first steps carry one-off costs (page faults, thread start-up, caches):
+    // an ETA extrapolated from them alone overshoots, so wait for a few steps
+    if (step >= 3 || last) format_duration(eta, eta_s, sizeof eta_s);
+    else snprintf(eta_s, sizeof eta_s, "--");
     fprintf(stderr, "%sstep %ld/%ld | loss %.4f | %s %s/s | ETA %s%s",
             p->is_tty ? "\r\033[K" : "", step, p->total_steps, loss, rate_s, p->unit, eta_s,
             p->is_tty ? "" : "\n");

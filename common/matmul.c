@@ -4,8 +4,12 @@
 
 // Loop orders are chosen so the innermost loop walks memory contiguously, which is
 // what lets the compiler vectorise it; rows of C are split between OpenMP threads,
-// so no two threads ever write the same output. (The appendix on fast matmul goes
-// further: blocking, packing, a register micro-kernel.)
+// so no two threads ever write the same output. Products below PARALLEL_MIN_WORK
+// multiply-adds stay on one thread: a parallel region costs microseconds when both
+// cores are free, but when another process holds one core the team waits for a time
+// slice (milliseconds), which made small products up to 100x slower.
+// (The appendix on fast matmul goes further: blocking, packing, a register micro-kernel.)
+#define PARALLEL_MIN_WORK (1L << 21)
 
 static void scale_rows(float *C, int M, int N, float beta) {
     size_t n = (size_t)M * N;
@@ -21,7 +25,7 @@ void matmul(float *C, const float *A, const float *B, int M, int N, int K,
     scale_rows(C, M, N, beta);
     if (!trans_b) {
         // C[i,:] += sum_k op(A)[i,k] * B[k,:]  (an axpy per k, contiguous in j)
-        #pragma omp parallel for schedule(static) if ((long)M * N * K > 32768)
+        #pragma omp parallel for schedule(static) if ((long)M * N * K >= PARALLEL_MIN_WORK)
         for (int i = 0; i < M; i++) {
             float *c = C + (size_t)i * N;
             for (int k = 0; k < K; k++) {
@@ -34,7 +38,7 @@ void matmul(float *C, const float *A, const float *B, int M, int N, int K,
     } else {
         // C[i,j] += dot(op(A)[i,:], B[j,:]); 8 partial sums let the dot product
         // vectorise without reassociation flags such as -ffast-math.
-        #pragma omp parallel for schedule(static) if ((long)M * N * K > 32768)
+        #pragma omp parallel for schedule(static) if ((long)M * N * K >= PARALLEL_MIN_WORK)
         for (int i = 0; i < M; i++) {
             float a_row_buf[256];
             for (int j = 0; j < N; j++) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chapters/03_imdb_sentiment/imdb.h"
 #include "chapters/03_imdb_sentiment/tokenizer.h"
 #include "chapters/03_imdb_sentiment/vocab.h"
 
@@ -62,11 +63,42 @@ Test(ch03_tokenizer, non_ascii_letters_are_word_characters_punctuation_separates
     EXPECT("\xe6\x98\xa0\xe7\x94\xbb \xf0\x9f\x98\x80", "\xe6\x98\xa0\xe7\x94\xbb", "\xf0\x9f\x98\x80");
 }
 
-Test(ch03_tokenizer, invalid_utf8_bytes_separate_words_and_never_crash) {
-    EXPECT("caf\xe9 ok", "caf", "ok");                  // a Latin-1 byte
-    EXPECT("a\xc3", "a");                               // a sequence cut off at the end
-    EXPECT("x\xf0\x9f\x98y", "x", "y");                 // a 4-byte sequence with 3 bytes
-    EXPECT("\x80\x80\xbf", NULL);                       // only continuation bytes: no token
+Test(ch03_tokenizer, invalid_utf8_bytes_read_as_u_fffd_and_never_crash) {
+#define FFFD "\xef\xbf\xbd"
+    EXPECT("caf\xe9 ok", "caf" FFFD, "ok");             // a Latin-1 byte
+    EXPECT("a\xc3", "a" FFFD);                          // a sequence cut off at the end
+    EXPECT("x\xf0\x9f\x98y", "x" FFFD FFFD FFFD "y");    // a 4-byte sequence with 3 bytes
+    EXPECT("\xc0\xaf \xed\xa0\x80", FFFD FFFD, FFFD FFFD FFFD);   // overlong '/', a surrogate
+#undef FFFD
+}
+
+// Training reads files through imdb_utf8_repair; --predict tokenizes the command line as
+// it is. Both must give the same ids for the same bytes.
+Test(ch03_tokenizer, raw_and_repaired_text_give_the_same_ids) {
+    const char *texts[] = {"caf\xe9 caf\xe9 ok", "a\xc3", "x\xf0\x9f\x98y don\x92t", "\x80\x80\xbf bad",
+                           "good\xe2\x80 film"};
+    int n_texts = (int)(sizeof texts / sizeof texts[0]);
+    char *fixed[8];
+    size_t fixed_len[8];
+    for (int i = 0; i < n_texts; i++)
+        cr_assert_gt(imdb_utf8_repair(texts[i], strlen(texts[i]), &fixed[i], &fixed_len[i]), 0);
+    Vocab counter, v;
+    vocab_init(&counter);
+    for (int i = 0; i < n_texts; i++) vocab_count_text(&counter, fixed[i], fixed_len[i]);   // as training does
+    vocab_build(&v, &counter, 1, 1000);
+    vocab_free(&counter);
+    EncodeOpts eo = {.max_len = 100, .bigram_buckets = 64};
+    for (int i = 0; i < n_texts; i++) {
+        int a[300], b[300];
+        EncodeInfo ia, ib;
+        int na = vocab_encode(&v, texts[i], strlen(texts[i]), &eo, a, &ia);
+        int nb = vocab_encode(&v, fixed[i], fixed_len[i], &eo, b, &ib);
+        cr_assert_eq(na, nb, "text %d: %d ids raw, %d repaired", i, na, nb);
+        cr_assert_eq(ia.oov, 0, "text %d: %ld raw tokens not in a vocabulary made from the repaired text", i, ia.oov);
+        for (int k = 0; k < na; k++) cr_assert_eq(a[k], b[k], "text %d, id %d: %d raw, %d repaired", i, k, a[k], b[k]);
+        free(fixed[i]);
+    }
+    vocab_free(&v);
 }
 
 Test(ch03_tokenizer, long_words_are_cut_at_the_limit_and_at_a_character_boundary) {

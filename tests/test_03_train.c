@@ -58,7 +58,8 @@ Test(ch03_train, stratified_split_keeps_the_class_balance_and_never_overlaps) {
     Rng rng;
     rng_seed(&rng, 1);
     int *tr, *va, nt, nv;
-    sent_split_stratified(labels, N, 0.2f, &rng, &tr, &nt, &va, &nv);
+    char err[512];
+    cr_assert_eq(sent_split_stratified(labels, N, 0.2f, &rng, &tr, &nt, &va, &nv, err, sizeof err), 0, "%s", err);
     cr_assert_eq(nv, 50 + 150);
     cr_assert_eq(nt, N - nv);
     int pos = 0, seen[N] = {0};
@@ -66,6 +67,31 @@ Test(ch03_train, stratified_split_keeps_the_class_balance_and_never_overlaps) {
     for (int i = 0; i < nt; i++) seen[tr[i]]++;
     cr_assert_eq(pos, 50, "20%% of each class: 50 positives in validation, got %d", pos);
     for (int i = 0; i < N; i++) cr_assert_eq(seen[i], 1, "row %d is in %d splits", i, seen[i]);
+    free(tr);
+    free(va);
+}
+
+// --max-per-class 3 with --val-frac 0.1: round(0.3) = 0 validation rows per class. The
+// split used to go ahead silently (validation loss 0, accuracy 0); it must refuse.
+Test(ch03_train, split_refuses_a_class_without_validation_or_training_rows) {
+    int labels[] = {1, 1, 1, 0, 0, 0}, three_pos_one_neg[] = {1, 1, 1, 0};
+    Rng rng;
+    rng_seed(&rng, 1);
+    int *tr = (int *)1, *va = (int *)1, nt = -1, nv = -1;
+    char err[512] = "";
+    cr_assert_eq(sent_split_stratified(labels, 6, 0.1f, &rng, &tr, &nt, &va, &nv, err, sizeof err), -1);
+    cr_assert(strstr(err, "at least 1 row per class"), "unclear error: %s", err);
+    cr_assert(strstr(err, "round(0.1 x 3)"), "error should show the arithmetic: %s", err);
+    cr_assert(tr == NULL && va == NULL && nt == 0 && nv == 0);
+    // a single negative row: 1 validation row would leave none to train on
+    err[0] = '\0';
+    cr_assert_eq(sent_split_stratified(three_pos_one_neg, 4, 0.45f, &rng, &tr, &nt, &va, &nv, err, sizeof err), -1);
+    cr_assert(strstr(err, "negative"), "%s", err);
+    // 10 per class: 1 of each in validation
+    int ten[20];
+    for (int i = 0; i < 20; i++) ten[i] = i < 10;
+    cr_assert_eq(sent_split_stratified(ten, 20, 0.1f, &rng, &tr, &nt, &va, &nv, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(nv, 2);
     free(tr);
     free(va);
 }
@@ -87,7 +113,9 @@ static void run_sample(Run *r, int seed, int bigrams, int patience, int epochs) 
     Rng rng;
     rng_seed(&rng, (uint64_t)seed);
     int *tr_rows, *va_rows, n_tr, n_va;
-    sent_split_stratified(r->train_raw.label, r->train_raw.n, 0.1f, &rng, &tr_rows, &n_tr, &va_rows, &n_va);
+    cr_assert_eq(sent_split_stratified(r->train_raw.label, r->train_raw.n, 0.1f, &rng, &tr_rows, &n_tr, &va_rows,
+                                       &n_va, err, sizeof err),
+                 0, "%s", err);
     sent_build_vocab(&r->vocab, &r->train_raw, tr_rows, n_tr, 2, 100000, NULL);
     EncodeOpts eo = {.max_len = 1000, .bigram_buckets = bigrams ? 1 << 12 : 0};
     encset_build(&r->tr, &r->train_raw, tr_rows, n_tr, &r->vocab, &eo, NULL);
@@ -97,7 +125,7 @@ static void run_sample(Run *r, int seed, int bigrams, int patience, int epochs) 
     free(va_rows);
     bagmodel_init(&r->model, r->vocab.n, eo.bigram_buckets, 8, eo.max_len, 0.05f, &rng);
     SentTrainConfig cfg = sent_train_defaults();
-    cfg.lr = 3e-3f, cfg.max_epochs = epochs, cfg.patience = patience;
+    cfg.max_epochs = epochs, cfg.patience = patience;
     sent_train(&r->model, &r->tr, &r->va, &cfg, &rng, &r->hist);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "chapters/03_imdb_sentiment/tokenizer.h"
 #include "common/io.h"
 #include "common/mem.h"
 
@@ -44,24 +45,11 @@ int imdb_parse_name(const char *name, int *id, int *rating) {
 
 // ---- UTF-8 ----------------------------------------------------------------------------
 
-// Length of the valid UTF-8 sequence starting at s (at most n bytes), or 0 if the
-// bytes there are not one (RFC 3629: shortest form only, no surrogates, <= U+10FFFF).
+// The tokenizer's UTF-8 decoder (tokenizer.h) decides what is valid, so that a repaired
+// text and the raw one give the same tokens.
 static int utf8_seq_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    int len;
-    unsigned cp, min;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07, min = 0x10000;
-    else return 0;   // 0x80..0xC1 (continuation or overlong lead) and 0xF5..0xFF never start one
-    if ((size_t)len > n) return 0;
-    for (int k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[k] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
+    unsigned cp;
+    return tok_utf8_len(s, n, &cp);
 }
 
 size_t imdb_utf8_repair(const char *text, size_t len, char **repaired, size_t *repaired_len) {

@@ -64,9 +64,14 @@ static int predict_mode(const Options *o, double t_start) {
     printf("review: %ld tokens (%ld kept, %ld not in the vocabulary), %d features\n", info.tokens, info.kept,
            info.oov, n);
     if (info.kept == 0) printf("(no tokens: the model can only answer with its bias)\n");
-    printf("P(positive) = %.4g (logit %.2f) -> %s\n", (double)p, (double)z, p >= 0.5f ? "positive" : "negative");
-    printf("RESULT ch=03 task=imdb-predict p_positive=%.4g label=%s seconds=%.2f\n", (double)p,
-           p >= 0.5f ? "positive" : "negative", now_seconds() - t_start);
+    // The probabilities from the logit in double precision: a float sigmoid is exactly 1
+    // from z = 17 or so, which would hide how saturated a short review is; the logit
+    // and the smaller of the two probabilities show it (e.g. 1.1e-13).
+    double p_pos = 1.0 / (1.0 + exp(-(double)z)), p_neg = 1.0 / (1.0 + exp((double)z));
+    const char *label = p >= 0.5f ? "positive" : "negative";
+    printf("P(positive) = %.6g, P(negative) = %.6g (logit %+.3f) -> %s\n", p_pos, p_neg, (double)z, label);
+    printf("RESULT ch=03 task=imdb-predict p_positive=%.6g logit=%.3f label=%s seconds=%.2f\n", p_pos, (double)z, label,
+           now_seconds() - t_start);
     free(ids);
     vocab_free(&v);
     bagmodel_free(&m);
@@ -192,7 +197,7 @@ int main(int argc, char **argv) {
     double t_start = now_seconds();
     Options o = {.common = {.seed = 1, .out = "build/out/ch03"},
                  .buckets_log2 = -1, .dim = 8, .max_len = 1000, .min_count = 2, .max_vocab = 100000,
-                 .batch = -1, .epochs = -1, .patience = -1, .lr = 3e-3f, .val_frac = 0.1f, .init = 0.05f,
+                 .batch = -1, .epochs = -1, .patience = -1, .lr = SENT_DEFAULT_LR, .val_frac = 0.1f, .init = 0.05f,
                  .top_min_count = -1, .sort_window = 50};
     Flag flags[] = {
         COMMON_FLAGS(o.common),
@@ -272,7 +277,13 @@ int main(int argc, char **argv) {
     // 2. validation split from train, vocabulary from the training rows
     t0 = now_seconds();
     int *tr_rows, *va_rows, n_tr, n_va;
-    sent_split_stratified(train_raw.label, train_raw.n, o.val_frac, &rng, &tr_rows, &n_tr, &va_rows, &n_va);
+    char split_err[512];
+    if (sent_split_stratified(train_raw.label, train_raw.n, o.val_frac, &rng, &tr_rows, &n_tr, &va_rows, &n_va,
+                              split_err, sizeof split_err) != 0) {
+        fflush(stdout);
+        fprintf(stderr, "error: %s\n", split_err);
+        return 1;
+    }
     Vocab vocab;
     int n_distinct;
     if (o.vocab_from_test) {   // the mistake: merge test into the counted texts

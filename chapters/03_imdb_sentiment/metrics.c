@@ -15,9 +15,9 @@ static double ratio(long num, long den) { return den > 0 ? (double)num / (double
 
 BinaryMetrics binary_metrics(const Confusion *c) {
     BinaryMetrics m;
-    m.accuracy = ratio(c->tp + c->tn, c->tp + c->tn + c->fp + c->fn);   // (03.8)
-    m.precision = ratio(c->tp, c->tp + c->fp);                           // (03.9)
-    m.recall = ratio(c->tp, c->tp + c->fn);                              // (03.10)
-    m.f1 = m.precision + m.recall > 0 ? 2 * m.precision * m.recall / (m.precision + m.recall) : 0.0;   // (03.11)
+    m.accuracy = ratio(c->tp + c->tn, c->tp + c->tn + c->fp + c->fn);   // (03.10)
+    m.precision = ratio(c->tp, c->tp + c->fp);                           // (03.11)
+    m.recall = ratio(c->tp, c->tp + c->fn);                              // (03.12)
+    m.f1 = m.precision + m.recall > 0 ? 2 * m.precision * m.recall / (m.precision + m.recall) : 0.0;   // (03.13)
     return m;
 }

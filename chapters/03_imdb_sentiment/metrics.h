@@ -1,5 +1,5 @@
 // metrics.h: how good is a binary classifier? Counts of the four outcomes, and what
-// they give. README section 03.6, eqs. (03.8)-(03.11).
+// they give. README section 03.6, eqs. (03.10)-(03.13).
 //
 //                    predicted positive   predicted negative
 //   truly positive          tp                   fn

@@ -18,29 +18,54 @@ static int html_break_len(const unsigned char *p, const unsigned char *end) {
     return 0;
 }
 
-// Classifies the character at p (a whole UTF-8 sequence); *n gets its byte length.
-static CharClass classify(const unsigned char *p, const unsigned char *end, int *n) {
-    unsigned c = p[0];
-    *n = 1;
+// Length of the valid UTF-8 sequence starting at s (at most n bytes), or 0 if the
+// bytes there are not one (RFC 3629: shortest form only, no surrogates, <= U+10FFFF).
+// *cp gets the code point when the sequence is valid.
+int tok_utf8_len(const unsigned char *s, size_t n, unsigned *cp_out) {
+    unsigned c = s[0];
     if (c < 0x80) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return CH_WORD;
-        if (c == '\'') return CH_APOS;
-        if (c > ' ' && c < 0x7F) return CH_PUNCT;
+        *cp_out = c;
+        return 1;
+    }
+    int len;
+    unsigned cp, min;
+    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07, min = 0x10000;
+    else return 0;   // 0x80..0xC1 (continuation or overlong lead) and 0xF5..0xFF never start one
+    if ((size_t)len > n) return 0;
+    for (int k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    *cp_out = cp;
+    return len;
+}
+
+// Classifies the character at p (a whole UTF-8 sequence); *n gets its byte length.
+// A byte that does not start a valid sequence is read as U+FFFD, exactly what
+// imdb_utf8_repair writes in its place (*bad = 1): so a text tokenizes the same
+// whether or not it was repaired first (training reads repaired files, --predict
+// reads the command line as it is).
+static CharClass classify(const unsigned char *p, const unsigned char *end, int *n, int *bad) {
+    unsigned cp;
+    *bad = 0;
+    *n = tok_utf8_len(p, (size_t)(end - p), &cp);
+    if (*n == 0) {
+        *n = 1, *bad = 1;
+        return CH_WORD;   // U+FFFD is >= U+00C0 and outside U+2000..U+206F
+    }
+    if (cp < 0x80) {
+        if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9')) return CH_WORD;
+        if (cp == '\'') return CH_APOS;
+        if (cp > ' ' && cp < 0x7F) return CH_PUNCT;
         return CH_SPACE;   // whitespace and control characters
     }
-    // Decode one sequence; anything malformed separates words (one byte at a time).
-    int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-    if (len == 0 || end - p < len) return CH_SPACE;
-    unsigned cp = c & (0x7F >> len);
-    for (int k = 1; k < len; k++) {
-        if ((p[k] & 0xC0) != 0x80) return CH_SPACE;
-        cp = (cp << 6) | (p[k] & 0x3F);
-    }
-    *n = len;
     if (cp == 0x2019 || cp == 0x00B4) return CH_APOS;   // typographic apostrophes
     if (cp < 0xC0) return CH_SPACE;                     // C1 controls, nbsp, Latin-1 signs
     if (cp >= 0x2000 && cp <= 0x206F) return CH_SPACE;  // General Punctuation
-    return CH_WORD;
+    return CH_WORD;                                     // everything else, symbols too
 }
 
 void tok_begin(TokIter *it, const char *text, size_t len) {
@@ -74,8 +99,8 @@ int tok_next(TokIter *it) {
             p += br;
             continue;
         }
-        int n;
-        CharClass cls = classify(p, end, &n);
+        int n, bad;
+        CharClass cls = classify(p, end, &n, &bad);
         if (cls == CH_PUNCT) {   // a token of its own
             it->word[0] = (char)p[0];
             it->len = 1;
@@ -89,13 +114,14 @@ int tok_next(TokIter *it) {
         // A word: word characters, and apostrophes with a word character on each side.
         int full = 0;
         while (p < end) {
-            cls = classify(p, end, &n);
+            cls = classify(p, end, &n, &bad);
             if (cls == CH_WORD) {
-                append(it, p, n, &full);
+                if (bad) append(it, (const unsigned char *)"\xEF\xBF\xBD", 3, &full);   // U+FFFD
+                else append(it, p, n, &full);
                 p += n;
             } else if (cls == CH_APOS && p + n < end && !html_break_len(p + n, end)) {
-                int n2;
-                if (classify(p + n, end, &n2) != CH_WORD) break;
+                int n2, bad2;
+                if (classify(p + n, end, &n2, &bad2) != CH_WORD) break;
                 append(it, (const unsigned char *)"'", 1, &full);
                 p += n;
             } else {

@@ -71,10 +71,27 @@ static int cmp_int(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-void sent_split_stratified(const int *labels, int n, float val_frac, Rng *rng, int **train_rows, int *n_train,
-                           int **val_rows, int *n_val) {
-    int *tr = xmalloc(sizeof(int) * (size_t)(n > 0 ? n : 1)), *va = xmalloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
-    int *cls = xmalloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+int sent_split_stratified(const int *labels, int n, float val_frac, Rng *rng, int **train_rows, int *n_train,
+                          int **val_rows, int *n_val, char *err, size_t err_len) {
+    *train_rows = *val_rows = NULL, *n_train = *n_val = 0;
+    // Refuse first, before drawing from rng: a class with no validation row would make
+    // the validation loss and accuracy 0 (an empty mean) and early stopping meaningless;
+    // one with no training row leaves nothing to learn that class from.
+    for (int c = 1; c >= 0; c--) {
+        int m = 0;
+        for (int i = 0; i < n; i++) m += labels[i] == c;
+        int k = (int)lround((double)val_frac * m);
+        if (k < 1 || k >= m) {
+            snprintf(err, err_len,
+                     "the validation split would get %d of the %d %s rows (round(%g x %d)) and training %d: "
+                     "each needs at least 1 row per class (more data, e.g. a larger --max-per-class, or another "
+                     "--val-frac)",
+                     k, m, c ? "positive" : "negative", (double)val_frac, m, m - k);
+            return -1;
+        }
+    }
+    int *tr = xmalloc(sizeof(int) * (size_t)n), *va = xmalloc(sizeof(int) * (size_t)n);
+    int *cls = xmalloc(sizeof(int) * (size_t)n);
     int nt = 0, nv = 0;
     for (int c = 1; c >= 0; c--) {   // positives, then negatives: each class split alike
         int m = 0;
@@ -91,6 +108,7 @@ void sent_split_stratified(const int *labels, int n, float val_frac, Rng *rng, i
     qsort(va, (size_t)nv, sizeof(int), cmp_int);
     free(cls);
     *train_rows = tr, *n_train = nt, *val_rows = va, *n_val = nv;
+    return 0;
 }
 
 void sent_build_vocab(Vocab *out, const ImdbSet *raw, const int *rows, int n_rows, long min_count, int max_size,
@@ -168,7 +186,7 @@ SentEval sent_evaluate(const BagModel *m, const EncodedSet *s, int mask, int fix
 // ---- training -------------------------------------------------------------------------
 
 SentTrainConfig sent_train_defaults(void) {
-    SentTrainConfig c = {.lr = 1e-3f, .batch = 32, .max_epochs = 20, .patience = 2, .mask = 1, .sort_window = 50};
+    SentTrainConfig c = {.lr = SENT_DEFAULT_LR, .batch = 32, .max_epochs = 20, .patience = 2, .mask = 1, .sort_window = 50};
     return c;
 }
 
@@ -260,6 +278,9 @@ void sent_train(BagModel *m, const EncodedSet *train, const EncodedSet *val, con
     long steps_per_epoch = (N + Bmax - 1) / Bmax, step = 0;
     double rows_touched = 0.0;
     Progress prog;
+    // The progress line's ETA is to the last of max_epochs (an upper bound: early stopping
+    // usually ends sooner). progress.h prints no ETA from the first two steps, whose
+    // one-off costs (first touch of the freshly allocated tables) would inflate it.
     if (cfg->verbose) progress_start(&prog, steps_per_epoch * E, "rev");
     for (int e = 0; e < E; e++) {
         plan_epoch(order, starts, train, Bmax, cfg->sort_window, rng);

@@ -36,13 +36,19 @@ void encset_free(EncodedSet *s);
 
 // Stratified split of n labelled rows: of each class, round(val_frac * count) rows,
 // chosen with rng, go to *val_rows; the rest to *train_rows (both ascending, malloc'd).
-void sent_split_stratified(const int *labels, int n, float val_frac, Rng *rng, int **train_rows, int *n_train,
-                           int **val_rows, int *n_val);
+// Returns 0, or -1 with the reason in err (nothing allocated) when a class would get
+// no validation row or no training row (e.g. --max-per-class 3 with --val-frac 0.1).
+int sent_split_stratified(const int *labels, int n, float val_frac, Rng *rng, int **train_rows, int *n_train,
+                          int **val_rows, int *n_val, char *err, size_t err_len);
 
 // Counts the tokens of raw->text[rows[k]] (rows NULL: all) and builds the vocabulary
 // (vocab.h): min_count, max_size. *n_distinct gets how many different tokens were seen.
 void sent_build_vocab(Vocab *out, const ImdbSet *raw, const int *rows, int n_rows, long min_count, int max_size,
                       int *n_distinct);
+
+// Adam's learning rate unless told otherwise: the one default, used by
+// sent_train_defaults and by ch03's --lr (README "The experiment" explains the choice).
+#define SENT_DEFAULT_LR 3e-3f
 
 typedef struct {
     float lr;          // Adam's step size, for all parameters
@@ -63,7 +69,7 @@ typedef struct {
     int verbose;       // 1: a line per epoch on stdout, a progress line on stderr
 } SentTrainConfig;
 
-SentTrainConfig sent_train_defaults(void);   // lr 1e-3, batch 32, 20 epochs, patience 2, mask, windows of 50 batches
+SentTrainConfig sent_train_defaults(void);   // lr SENT_DEFAULT_LR, batch 32, 20 epochs, patience 2, mask, windows of 50 batches
 
 typedef struct {
     int epochs_done;

@@ -1,5 +1,5 @@
 // Exercise 03.2 (*): accuracy, precision, recall and F1 from a confusion matrix.
-// Read chapters/03_imdb_sentiment/README.md, section 03.6 (equations 03.8-03.11), first.
+// Read chapters/03_imdb_sentiment/README.md, section 03.6 (equations 03.10-03.13), first.
 // `make exercise EX=03.2` checks hand-computed values and the cases with an empty denominator.
 
 // tp: positives called positive, fp: negatives called positive, tn, fn likewise.

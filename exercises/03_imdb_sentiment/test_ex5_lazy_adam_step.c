@@ -30,3 +30,24 @@ Test(ex03_5, matches_the_chapter_and_leaves_other_rows_alone) {
     }
     lazy_adam_free(&ref);
 }
+
+// Tiny gradients: sqrt(v_hat) = |g| = 1e-6 is far below eps = 1e-3, so the step is
+// lr * g / eps (about 5e-5), not lr * sign(g) (0.05) as it would be without eps, nor
+// lr * g / sqrt(v_hat + eps) (1.6e-6) with eps in the wrong place.
+Test(ex03_5, eps_keeps_tiny_gradients_from_taking_full_steps) {
+    enum { R = 4, D = 2 };
+    float mine[R * D], theirs[R * D], m[R * D] = {0}, v[R * D] = {0};
+    float grad[2 * D] = {1e-6f, -2e-6f, 3e-6f, -1e-6f};
+    for (int i = 0; i < R * D; i++) mine[i] = theirs[i] = 0.25f * (float)(i - 3);
+    LazyAdam ref;
+    lazy_adam_init(&ref, R, D, 0.05f, 0.9f, 0.999f, 1e-3f);
+    int rows[2] = {3, 1};
+    for (long t = 1; t <= 2; t++) {
+        ex_lazy_adam_step(mine, m, v, rows, grad, 2, D, t, 0.05f, 0.9f, 0.999f, 1e-3f);
+        lazy_adam_step(&ref, theirs, rows, grad, 2);
+        for (int i = 0; i < R * D; i++)
+            cr_assert_float_eq(mine[i], theirs[i], 2e-6, "step %ld: row %d entry %d is %.8g, expected %.8g", t, i / D,
+                               i % D, mine[i], theirs[i]);
+    }
+    lazy_adam_free(&ref);
+}

@@ -13,7 +13,8 @@
 Test(ch02_autograd, reused_node_gets_both_contributions) {
     // f = x*x + x*y at x=2, y=3: f = 10, df/dx = 2x + y = 7, df/dy = x = 2.
     // x feeds three edges (twice into x*x, once into x*y); a backward pass that
-    // assigned instead of accumulating would report 3 or 4 instead of 7.
+    // assigned instead of accumulating would keep only the last edge it processed:
+    // dx = 2 (from x*x) instead of 7.
     ValueArena g;
     ag_arena_init(&g, 16);
     Value *x = ag_new(&g, 2.0), *y = ag_new(&g, 3.0);
@@ -201,6 +202,21 @@ Test(ch02_autograd, long_chain_sums_every_use) {
     ag_backward(f);
     cr_assert_float_eq(x->grad, (double)N, 1e-9);
     cr_assert_float_eq(f->data, 0.1 * N, 1e-9);
+    ag_arena_free(&g);
+}
+
+// A chain of a million nodes, deeper than any C stack could hold one frame per node:
+// ag_backward's search keeps its own stack, so this runs (a recursive search crashed
+// here with a stack overflow).
+Test(ch02_autograd, million_node_chain_does_not_overflow_the_stack) {
+    enum { N = 1000000 };
+    ValueArena g;
+    ag_arena_init(&g, N + 1);
+    Value *x = ag_new(&g, 1e-6), *f = x;
+    for (int i = 1; i < N; i++) f = ag_add(&g, f, x);
+    ag_backward(f);
+    cr_assert_float_eq(x->grad, (double)N, 1e-6);
+    cr_assert_eq(g.count, N);   // x and N-1 additions
     ag_arena_free(&g);
 }
 

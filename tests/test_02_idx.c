@@ -276,3 +276,29 @@ Test(ch02_idx, missing_file_without_gz, .init = make_tmpdir, .fini = remove_tmpd
     ASSERT_HAS(err, "No such file");
     ASSERT_HAS(err, "datasets/fetch.sh fashion-mnist");
 }
+
+// Train images 28x28 but test images 20x20: a model built for the one would read past
+// the end of every row of the other, so the pair is refused with both sizes named.
+Test(ch02_idx, train_and_test_images_must_have_the_same_size, .init = make_tmpdir, .fini = remove_tmpdir) {
+    static unsigned char img_train[16 + 2 * 28 * 28], img_test[16 + 2 * 20 * 20];
+    unsigned char lab[8 + 2], labels[2] = {3, 7};
+    write_bytes("train-images-idx3-ubyte", img_train, image_file(img_train, 2, 28, 28));
+    write_bytes("t10k-images-idx3-ubyte", img_test, image_file(img_test, 2, 20, 20));
+    size_t n_lab = label_file(lab, labels, 2);
+    write_bytes("train-labels-idx1-ubyte", lab, n_lab);
+    write_bytes("t10k-labels-idx1-ubyte", lab, n_lab);
+    IdxDataset train, test;
+    char err[1024];
+    cr_assert_eq(idx_load_pair(&train, &test, tmpdir, err, sizeof err), -1);
+    cr_assert_null(train.images);   // both freed
+    cr_assert_null(test.images);
+    ASSERT_HAS(err, "train and test images differ in size");
+    ASSERT_HAS(err, "has 28x28");
+    ASSERT_HAS(err, "has 20x20");
+    // With test images of the same size, the pair loads.
+    write_bytes("t10k-images-idx3-ubyte", img_train, sizeof img_train);
+    cr_assert_eq(idx_load_pair(&train, &test, tmpdir, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(test.dim, 28 * 28);
+    idx_free(&train);
+    idx_free(&test);
+}

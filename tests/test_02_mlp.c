@@ -6,7 +6,8 @@
 //     "Initialisation");
 //   - smoke tests: training on the spiral and on the Fashion-MNIST sample must bring
 //     the loss down and the accuracy up; a NaN loss stops training cleanly;
-//   - the checkpoint loads back.
+//   - the checkpoint loads back;
+//   - misuse stops with a message: data of the wrong width, backward without forward_loss.
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -405,4 +406,31 @@ Test(ch02_mlp, checkpoint_round_trips_through_safetensors) {
     for (int i = 0; i < 6; i++) cr_assert_float_eq(la[i], lb[i], 0.0);
     mlp_free(&a);
     mlp_free(&b);
+}
+
+// ---- misuse is caught --------------------------------------------------------------------------
+
+// A model for 4 inputs evaluated on rows of 3 values (e.g. 28x28 training images,
+// 20x20 test images) would read past the end of the data: it stops with a message.
+Test(ch02_train, evaluate_refuses_data_of_the_wrong_width, .exit_code = 1, .init = cr_redirect_stderr) {
+    int sizes[3] = {4, 5, 3};
+    Mlp m;
+    mlp_create(&m, sizes, 2, MLP_RELU, 8);
+    float x[2 * 3] = {0};
+    int y[2] = {0, 1};
+    ClsSet d = {x, y, 2, 3};
+    mlp_evaluate(&m, &d, NULL);
+}
+
+// mlp_backward differentiates the last mlp_forward_loss; after a bare forward pass (no
+// probabilities) it must refuse rather than use stale buffers.
+Test(ch02_mlp, backward_after_a_bare_forward_is_refused, .exit_code = 1, .init = cr_redirect_stderr) {
+    int sizes[3] = {2, 3, 2};
+    Mlp m;
+    mlp_create(&m, sizes, 2, MLP_TANH, 4);
+    float x[2] = {0.5f, -1.0f};
+    int y[1] = {1};
+    mlp_forward_loss(&m, x, y, 1);
+    mlp_forward(&m, x, 1);
+    mlp_backward(&m, y, NULL);
 }

@@ -89,22 +89,44 @@ Value *ag_relu(ValueArena *g, Value *a) {
 
 // ---- the backward pass ---------------------------------------------------------------
 
-// Depth-first search that links v into the list at *head BEFORE all of its
-// children: a node is prepended only after its children are in the list
-// (post-order), so walking from the head, every node comes before every node it
-// depends on -- a reverse topological order. `visited` stops a node shared by
-// two paths from being listed twice.
-static void build_order(Value *v, Value **head) {
-    if (v->visited) return;
-    v->visited = 1;
-    for (int k = 0; k < v->n_children; k++) build_order(v->child[k], head);
-    v->topo_next = *head;
-    *head = v;
+// Depth-first search that links every node reachable from root into the list at *head
+// BEFORE all of its children: a node is prepended only after its children are in the
+// list (post-order), so walking from the head, every node comes before every node it
+// depends on -- a reverse topological order.
+//
+// The search keeps its own stack instead of recursing: a recursive version uses one C
+// stack frame per node on the current path, and a chain of a million nodes (an RNN
+// unrolled over a long sequence, a loop of additions) would overflow the C stack.
+// `visited` holds each node's progress: 0 = not seen yet, 1 + k = seen, its first k
+// children already handled. So a node shared by two paths is listed once.
+static Value *build_order(Value *root) {
+    Value *head = NULL;
+    size_t cap = 64, top = 0;
+    Value **stack = xmalloc(cap * sizeof(Value *));
+    stack[top++] = root;
+    root->visited = 1;
+    while (top > 0) {
+        Value *v = stack[top - 1];
+        int k = v->visited - 1;   // the next child to look at
+        if (k < v->n_children) {
+            v->visited++;
+            Value *c = v->child[k];
+            if (c->visited) continue;   // seen before: a shared child is listed once
+            if (top == cap) stack = xrealloc(stack, (cap *= 2) * sizeof(Value *));
+            c->visited = 1;
+            stack[top++] = c;
+        } else {   // every child is in the list: now v
+            top--;
+            v->topo_next = head;
+            head = v;
+        }
+    }
+    free(stack);
+    return head;
 }
 
 void ag_backward(Value *root) {
-    Value *head = NULL;
-    build_order(root, &head);
+    Value *head = build_order(root);
     // Interior nodes are recomputed from scratch on every call; leaves (inputs and
     // parameters) keep what they had and add to it, as PyTorch does. So two calls
     // give leaves twice the gradient -- accumulation over mini-batches -- instead

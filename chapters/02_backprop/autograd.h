@@ -31,7 +31,7 @@ typedef struct Value {
     struct Value *child[2];     // the inputs of the operation
     double local_grad[2];       // d(data)/d(child[k]->data), set by the forward pass
     const char *label;          // optional name for ag_print_graph ("x", "loss")
-    int visited;                // ag_backward's DFS mark (0 between calls)
+    int visited;                // ag_backward's DFS progress (0 between calls)
     struct Value *topo_next;    // ag_backward's order list (NULL between calls)
 } Value;
 

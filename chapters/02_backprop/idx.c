@@ -240,6 +240,25 @@ int idx_load(IdxDataset *ds, const char *dir, const char *split, char *err, size
     return 0;
 }
 
+int idx_load_pair(IdxDataset *train, IdxDataset *test, const char *dir, char *err, size_t err_len) {
+    memset(test, 0, sizeof(*test));
+    if (idx_load(train, dir, "train", err, err_len) != 0) return -1;
+    if (idx_load(test, dir, "t10k", err, err_len) != 0) {
+        idx_free(train);
+        return -1;
+    }
+    if (train->rows != test->rows || train->cols != test->cols) {
+        snprintf(err, err_len,
+                 "%s: train and test images differ in size: train-images-idx3-ubyte has %dx%d, "
+                 "t10k-images-idx3-ubyte has %dx%d (bytes 8-15 of each file)",
+                 dir, train->rows, train->cols, test->rows, test->cols);
+        idx_free(train);
+        idx_free(test);
+        return -1;
+    }
+    return 0;
+}
+
 void idx_free(IdxDataset *ds) {
     free(ds->images);
     free(ds->labels);

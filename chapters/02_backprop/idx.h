@@ -42,6 +42,10 @@ int idx_read_labels(const char *path, int **labels, int *n, int n_classes, char 
 // When a plain file is missing but its .gz is there, the message says to run
 // `datasets/fetch.sh fashion-mnist`, which unpacks it. Returns 0 or -1 (reason in err).
 int idx_load(IdxDataset *ds, const char *dir, const char *split, char *err, size_t err_len);
+// Loads both splits of DIR (train, t10k) and checks that their images have the same
+// size: a model built for 28x28 training images cannot read 20x20 test images.
+// Returns 0, or -1 with the reason in err (and nothing left allocated).
+int idx_load_pair(IdxDataset *train, IdxDataset *test, const char *dir, char *err, size_t err_len);
 void idx_free(IdxDataset *ds);
 
 // Writes uint8 data as an IDX file (magic 0x00000800 + n_dims), atomically.

@@ -36,7 +36,7 @@ typedef struct {
 
 typedef struct {          // what the experiments report, for the RESULT line
     float test_acc, spiral_acc;
-    const char *data;     // "sample", "full" (10,000 test images), "full-slice" (--quick) or "none"
+    const char *data;     // "sample", "full" (10,000 test images), "full-slice" (--quick), "custom" or "none"
 } Results;
 
 // ---- small helpers ---------------------------------------------------------------------
@@ -80,13 +80,15 @@ static float default_lr(OptimKind k) {
 static void load_fashion(const Opts *o, IdxDataset *train, IdxDataset *test, Results *res) {
     const char *dir = o->common.data ? o->common.data : SAMPLE_DIR;
     char err[1024];
-    if (idx_load(train, dir, "train", err, sizeof err) != 0 || idx_load(test, dir, "t10k", err, sizeof err) != 0) {
+    if (idx_load_pair(train, test, dir, err, sizeof err) != 0) {
         fflush(stdout);
         fprintf(stderr, "error: %s\n", err);   // the message already says which file and where
         exit(1);
     }
     printf("data: %s: %d train, %d test images of %dx%d\n", dir, train->n, test->n, train->rows, train->cols);
-    res->data = test->n >= 10000 ? "full" : "sample";
+    // "full": Fashion-MNIST itself (10,000 test images); "sample": the shipped sample;
+    // "custom": any other directory of IDX files.
+    res->data = strcmp(dir, SAMPLE_DIR) == 0 ? "sample" : test->n >= 10000 ? "full" : "custom";
 }
 
 // ---- (a) spiral ------------------------------------------------------------------------
@@ -465,7 +467,8 @@ int main(int argc, char **argv) {
         {"experiment", FLAG_STRING, &o.experiment, "all, spiral, fashion, init, optim, or tune (not in all)"},
         {"hidden", FLAG_INT, &o.hidden, "fashion: hidden width (0: 256 on full data, 128 on the sample)"},
         {"depth", FLAG_INT, &o.depth, "fashion: Linear layers (2 = one hidden layer)"},
-        {"epochs", FLAG_INT, &o.epochs, "fashion/tune: epochs (0: 20 on full data, 5 with --quick, 40 on the sample)"},
+        {"epochs", FLAG_INT, &o.epochs, "fashion/tune: epochs (0: fashion 20 on full data, 5 with --quick, 40 on the sample; "
+                                          "tune 5 on full data, 20 on the sample)"},
         {"batch", FLAG_INT, &o.batch, "fashion: minibatch size"},
         {"lr", FLAG_FLOAT, &o.lr, "fashion: learning rate (0: 0.1 sgd, 0.01 momentum, 1e-3 adam)"},
         {"optimizer", FLAG_STRING, &o.optimizer, "fashion: sgd, momentum or adam"},
@@ -499,30 +502,47 @@ int main(int argc, char **argv) {
     cli_require(o.lr >= 0 && o.weight_decay >= 0, "--lr and --weight-decay must not be negative");
     if (make_dirs(o.common.out) != 0) DIE("%s: cannot create the output directory", o.common.out);
 
-    char path[4096], err[1024];
-    AtomicFile csv;
-    if (atomic_open(&csv, out_path(path, sizeof path, &o, "metrics.csv"), err, sizeof err) != 0) DIE("%s", err);
-    fprintf(csv.fp, "experiment,run,x,metric,value\n");
+    // The metrics are collected in an anonymous temporary file (tmpfile() deletes it when
+    // the program ends, however it ends) and copied into --out/metrics.csv only after every
+    // experiment has finished: a run stopped by bad data or a NaN leaves no partial file.
+    FILE *csv = tmpfile();
+    if (!csv) DIE("cannot create a temporary file for the metrics");
+    fprintf(csv, "experiment,run,x,metric,value\n");
 
     Results res = {NAN, NAN, "none"};
     int all = strcmp(o.experiment, "all") == 0;
-    if (all || strcmp(o.experiment, "spiral") == 0) experiment_spiral(&o, csv.fp, &res);
-    if (!(strcmp(o.experiment, "spiral") == 0)) {
-        IdxDataset tr, te;
+    int needs_data = strcmp(o.experiment, "spiral") != 0;
+    IdxDataset tr = {0}, te = {0};
+    if (needs_data) {   // loaded first, so that a bad --data stops the run before any training
         load_fashion(&o, &tr, &te, &res);
         if (o.common.quick && tr.n > 10000) {   // --quick on the full data: a slice, seconds not minutes
             tr.n = 10000;
             res.data = "full-slice";
             printf("quick: training on the first %d images only\n", tr.n);
         }
-        if (all || strcmp(o.experiment, "fashion") == 0) experiment_fashion(&o, csv.fp, &res, &tr, &te);
-        if (all || strcmp(o.experiment, "init") == 0) experiment_init(&o, csv.fp, &tr);
-        if (all || strcmp(o.experiment, "optim") == 0) experiment_optim(&o, csv.fp, &tr);
-        if (strcmp(o.experiment, "tune") == 0) experiment_tune(&o, csv.fp, &tr, &te);
+    }
+    if (all || strcmp(o.experiment, "spiral") == 0) experiment_spiral(&o, csv, &res);
+    if (needs_data) {
+        if (all || strcmp(o.experiment, "fashion") == 0) experiment_fashion(&o, csv, &res, &tr, &te);
+        if (all || strcmp(o.experiment, "init") == 0) experiment_init(&o, csv, &tr);
+        if (all || strcmp(o.experiment, "optim") == 0) experiment_optim(&o, csv, &tr);
+        if (strcmp(o.experiment, "tune") == 0) experiment_tune(&o, csv, &tr, &te);
         idx_free(&tr);
         idx_free(&te);
     }
-    if (atomic_commit(&csv, err, sizeof err) != 0) fprintf(stderr, "warning: %s\n", err);
+
+    char path[4096], err[1024];
+    AtomicFile out;
+    if (atomic_open(&out, out_path(path, sizeof path, &o, "metrics.csv"), err, sizeof err) != 0) {
+        fprintf(stderr, "warning: %s\n", err);
+    } else {
+        rewind(csv);
+        char buf[8192];
+        size_t got;
+        while ((got = fread(buf, 1, sizeof buf, csv)) > 0) fwrite(buf, 1, got, out.fp);
+        if (atomic_commit(&out, err, sizeof err) != 0) fprintf(stderr, "warning: %s\n", err);
+    }
+    fclose(csv);
     printf("\nfigures and metrics.csv in %s\n", o.common.out);
 
     char test_s[32] = "na", spiral_s[32] = "na";

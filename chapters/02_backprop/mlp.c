@@ -81,6 +81,7 @@ const float *mlp_forward(Mlp *m, const float *x, int B) {
     if (B < 1 || B > m->max_batch) DIE("mlp_forward: batch %d not in 1..%d (max_batch)", B, m->max_batch);
     m->batch = B;
     m->input = x;
+    m->loss_ready = 0;   // z and a change now; probs would be stale
     const float *in = x;
     for (int i = 0; i < m->n_layers; i++) {
         int n_in = m->sizes[i], n_out = m->sizes[i + 1];
@@ -95,7 +96,9 @@ const float *mlp_forward(Mlp *m, const float *x, int B) {
 
 float mlp_forward_loss(Mlp *m, const float *x, const int *y, int B) {
     const float *logits = mlp_forward(m, x, B);
-    return softmax_xent_forward(m->probs, logits, y, B, m->sizes[m->n_layers]);
+    float loss = softmax_xent_forward(m->probs, logits, y, B, m->sizes[m->n_layers]);
+    m->loss_ready = 1;
+    return loss;
 }
 
 // Backward, README eqs. (2.21)-(2.23). d_cur holds dL/dz of the layer being visited;
@@ -103,7 +106,7 @@ float mlp_forward_loss(Mlp *m, const float *x, const int *y, int B) {
 // activation backward turns that into dL/dz of the layer below (back into d_cur).
 void mlp_backward(Mlp *m, const int *y, float *d_input) {
     int B = m->batch, L = m->n_layers;
-    if (B < 1) DIE("mlp_backward: call mlp_forward_loss first");
+    if (B < 1 || !m->loss_ready) DIE("mlp_backward: call mlp_forward_loss first (it keeps the probabilities backward needs)");
     int C = m->sizes[L];
     // dL/dlogits = (probs - onehot(y)) / B, eq. (2.12). Buffers are zeroed first
     // because every backward function accumulates.

@@ -42,6 +42,8 @@ typedef struct {
     float *z[MLP_MAX_LAYERS];       // z[i] (batch, sizes[i+1]): pre-activations; z[L-1] = logits
     float *a[MLP_MAX_LAYERS];       // a[i] = f(z[i]) for the hidden layers i < L-1
     float *probs;                   // softmax(logits) (batch, classes), set by mlp_forward_loss
+    int loss_ready;                 // 1 after mlp_forward_loss; 0 after a bare mlp_forward, whose
+                                    // z and a no longer match probs (mlp_backward checks it)
     float *d_cur, *d_next;          // scratch for the backward pass (max_batch, widest layer)
     float d_act_norm[MLP_MAX_LAYERS];   // ||dLoss/da[i]||_F of each hidden layer, set by mlp_backward:
                                         // the backward signal, before it meets the weights
@@ -62,9 +64,15 @@ const float *mlp_forward(Mlp *m, const float *x, int B);
 // and keeps the probabilities for mlp_backward.
 float mlp_forward_loss(Mlp *m, const float *x, const int *y, int B);
 
-// Backward pass of the last mlp_forward_loss: ACCUMULATES (+=) dLoss/dW and dLoss/db
+// Backward pass of the LAST mlp_forward_loss: ACCUMULATES (+=) dLoss/dW and dLoss/db
 // into every parameter's grad (zero them first with tensorlist_zero_grad).
 // If d_input is not NULL it also accumulates dLoss/dx (B, sizes[0]) into it.
+// It has no x or B argument: it reuses what that forward pass kept -- the borrowed
+// input pointer (so x must still be alive and unchanged), the batch size, every z_l, a_l
+// and the probabilities -- and y must be the same targets. Any mlp_forward, mlp_predict
+// or mlp_evaluate in between overwrites those buffers: after mlp_forward or mlp_predict
+// it dies with a message; after mlp_evaluate (a forward_loss itself) it would silently
+// differentiate the last evaluated chunk instead.
 void mlp_backward(Mlp *m, const int *y, float *d_input);
 
 // Predicted class of each of n rows of x, evaluated in chunks of max_batch.

@@ -76,6 +76,8 @@ TrainConfig mlp_train_defaults(void) {
 // ---- evaluation ----------------------------------------------------------------------------
 
 float mlp_evaluate(Mlp *m, const ClsSet *d, float *mean_loss) {
+    if (d->n > 0 && d->dim != m->sizes[0])   // e.g. 20x20 test images for a 28x28 model
+        DIE("mlp_evaluate: data has %d features, the MLP expects %d", d->dim, m->sizes[0]);
     int C = m->sizes[m->n_layers], correct = 0;
     int *pred = xmalloc((size_t)m->max_batch * sizeof(int));
     double loss_sum = 0.0;
@@ -103,6 +105,8 @@ static float scheduled_lr(const TrainConfig *cfg, long step, long total) {
 void mlp_train(Mlp *m, const ClsSet *train, const ClsSet *val, const TrainConfig *cfg, Rng *rng,
                TrainHistory *hist) {
     if (train->dim != m->sizes[0]) DIE("mlp_train: data has %d features, the MLP expects %d", train->dim, m->sizes[0]);
+    if (val && val->n > 0 && val->dim != m->sizes[0])
+        DIE("mlp_train: validation data has %d features, the MLP expects %d", val->dim, m->sizes[0]);
     if (cfg->batch < 1 || cfg->batch > m->max_batch)
         DIE("mlp_train: batch %d not in 1..%d (the MLP's max_batch)", cfg->batch, m->max_batch);
     int steps_per_epoch = (train->n + cfg->batch - 1) / cfg->batch;

@@ -47,8 +47,12 @@ Test(ex02_1, tanh_backward_accumulates) {
     for (int i = 0; i < N; i++) d_x[i] = 1.0f;   // a gradient that was already there
     ex_tanh_backward(d_x, c.r, c.y, N);
     for (int i = 0; i < N; i++) {
-        float want = 1.0f + c.r[i] * (1.0f - c.y[i] * c.y[i]);
-        cr_assert_float_eq(d_x[i], want, 1e-5, "d_x[%d] = %g, want %g: use += (the old value is 1)",
-                           i, d_x[i], want);
+        float grad = c.r[i] * (1.0f - c.y[i] * c.y[i]), want = 1.0f + grad;
+        // Say which of the likely answers was found: nothing added, overwritten, or other.
+        const char *why = fabsf(d_x[i] - 1.0f) < 1e-6f ? "d_x was left unchanged: nothing was added"
+                          : fabsf(d_x[i] - grad) < 1e-5f ? "the old value 1 was overwritten: use += instead of ="
+                                                          : "check tanh'(x) = 1 - y^2 and the +=";
+        cr_assert_float_eq(d_x[i], want, 1e-5, "d_x[%d]: expected 1 (already there) + %g = %g, found %g (%s)", i,
+                           grad, want, d_x[i], why);
     }
 }

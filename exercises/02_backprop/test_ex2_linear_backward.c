@@ -44,16 +44,22 @@ Test(ex02_2, linear_backward_matches_finite_differences) {
     cr_expect_lt(eb, 1e-2, "d_b: max relative error %g (want < 1e-2), eq. (2.7)", eb);
 }
 
+// Every gradient buffer starts at 1, so a version that overwrites (=) instead of adding
+// (+=) fails; and each of d_x, d_W, d_b is passed as NULL once, as the stub allows.
 Test(ex02_2, linear_backward_accumulates_and_skips_null) {
     Ctx c;
     setup(&c);
     float ref_x[B * IN] = {0}, ref_W[OUT * IN] = {0}, ref_b[OUT] = {0};
     linear_backward(ref_x, ref_W, ref_b, c.r, c.x, c.W, B, IN, OUT);   // the book's version
-    float d_W[OUT * IN], d_b[OUT];
+    float d_x[B * IN], d_W[OUT * IN], d_b[OUT];
+    for (int i = 0; i < B * IN; i++) d_x[i] = 1.0f;
     for (int i = 0; i < OUT * IN; i++) d_W[i] = 1.0f;
     for (int i = 0; i < OUT; i++) d_b[i] = 1.0f;
     ex_linear_backward(NULL, d_W, NULL, c.r, c.x, c.W, B, IN, OUT);   // first layer: no d_x
-    ex_linear_backward(NULL, NULL, d_b, c.r, c.x, c.W, B, IN, OUT);
+    ex_linear_backward(NULL, NULL, d_b, c.r, c.x, c.W, B, IN, OUT);   // only the bias
+    ex_linear_backward(d_x, NULL, NULL, c.r, c.x, c.W, B, IN, OUT);   // only the input
+    for (int i = 0; i < B * IN; i++)
+        cr_assert_float_eq(d_x[i], 1.0f + ref_x[i], 1e-4, "d_x[%d] = %g, want 1 + %g: use +=", i, d_x[i], ref_x[i]);
     for (int i = 0; i < OUT * IN; i++)
         cr_assert_float_eq(d_W[i], 1.0f + ref_W[i], 1e-4, "d_W[%d] = %g, want 1 + %g: use +=", i, d_W[i], ref_W[i]);
     for (int i = 0; i < OUT; i++)

@@ -1,5 +1,5 @@
 // exercises/02_backprop/test_ex4_adam_step.c: grades exercise 02.4 with a first step
-// computed by hand and a run of steps compared with the book's adam_step.
+// computed by hand, a run of steps compared with the book's adam_step, and where eps goes.
 #include <criterion/criterion.h>
 #include <math.h>
 
@@ -17,7 +17,9 @@ Test(ex02_4, first_step_is_lr_times_sign_of_g) {
     float w0[4] = {1, -1, 0.5f, 2};
     for (int i = 0; i < 4; i++) {
         float moved = w0[i] - w[i], want = 0.01f * (g[i] > 0 ? 1.0f : -1.0f);
-        cr_expect_float_eq(moved, want, 1e-6, "w[%d] moved by %g, want %g (= lr * sign(g))", i, moved, want);
+        cr_expect_float_eq(moved, want, 1e-6, "w[%d] moved by %g, want %g (= lr * sign(g); if slightly off, "
+                           "see where eps goes: test eps_is_added_to_sqrt_of_v_hat)",
+                           i, moved, want);
     }
 }
 
@@ -52,4 +54,25 @@ Test(ex02_4, matches_the_books_adam_over_20_steps) {
     adam_free(&opt);
     tensorlist_free(&list);
     tensor_free(&ref);
+}
+
+// Where eps goes. The book (and the TODO) adds eps to sqrt(v_hat), the bias-corrected v:
+//   w -= lr * m_hat / (sqrt(v_hat) + eps).
+// The Adam paper's "folded" form moves the corrections into the step size,
+//   lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t),   w -= lr_t * m / (sqrt(v) + eps),
+// which is the same update except that eps is added to sqrt(v), not to sqrt(v_hat): in
+// effect eps / sqrt(1 - beta2^t), 31.6 times larger at t = 1. It shows only when |g| is
+// close to eps, as here: g = 1e-7 and eps = 1e-8 move w by lr * 0.909 in the book's form
+// and by lr * 0.240 in the folded one.
+Test(ex02_4, eps_is_added_to_sqrt_of_v_hat) {
+    float w = 0, m = 0, v = 0, g = 1e-7f;
+    ex_adam_update(&w, &m, &v, &g, 1, 1, 0.01f, 0.9f, 0.999f, 1e-8f);
+    float want = -0.01f * 1e-7f / (1e-7f + 1e-8f);                           // m_hat = g, sqrt(v_hat) = |g|
+    float folded = -0.01f * 1e-7f / (1e-7f + 1e-8f / sqrtf(1.0f - 0.999f));   // eps added to sqrt(v)
+    cr_assert_float_eq(w, want, 1e-6, "w moved to %g, want %g. %s", w, want,
+                       fabsf(w - folded) < 1e-6f
+                           ? "This is the paper's folded form (the corrections moved into the learning rate), "
+                             "which adds eps to sqrt(v). Add eps to sqrt(v_hat), the bias-corrected v, as in "
+                             "the TODO: w -= lr * m_hat / (sqrtf(v_hat) + eps)"
+                           : "Bias-correct m and v (eq. (2.16)), then w -= lr * m_hat / (sqrtf(v_hat) + eps)");
 }

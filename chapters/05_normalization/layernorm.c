@@ -1,0 +1,46 @@
+// layernorm.c: see layernorm.h. Sums in double: a mean of C floats is a sum first.
+#include "chapters/05_normalization/layernorm.h"
+
+#include <math.h>
+
+void layernorm_forward(float *out, float *mean, float *rstd, const float *x,
+                       const float *gamma, const float *beta, int N, int C) {
+    for (int i = 0; i < N; i++) {
+        const float *xi = x + (long)i * C;
+        float *oi = out + (long)i * C;
+        double sum = 0, sq = 0;
+        for (int c = 0; c < C; c++) sum += xi[c];
+        double mu = sum / C;
+        for (int c = 0; c < C; c++) sq += (xi[c] - mu) * (xi[c] - mu);
+        float rs = (float)(1.0 / sqrt(sq / C + LAYERNORM_EPS));    // (5.1)
+        for (int c = 0; c < C; c++) oi[c] = ((float)(xi[c] - mu) * rs) * gamma[c] + beta[c];  // (5.2)
+        mean[i] = (float)mu;
+        rstd[i] = rs;
+    }
+}
+
+void layernorm_backward(float *d_x, float *d_gamma, float *d_beta,
+                        const float *d_out, const float *x, const float *mean,
+                        const float *rstd, const float *gamma, int N, int C) {
+    for (int i = 0; i < N; i++) {
+        const float *xi = x + (long)i * C, *gi = d_out + (long)i * C;
+        double m_dxhat = 0, m_dxhat_xhat = 0;   // the two means of (5.7), over the features
+        for (int c = 0; c < C; c++) {
+            float xhat = (xi[c] - mean[i]) * rstd[i];
+            float dxhat = gi[c] * gamma[c];
+            m_dxhat += dxhat;
+            m_dxhat_xhat += dxhat * xhat;
+            if (d_gamma) d_gamma[c] += gi[c] * xhat;   // (5.5)
+            if (d_beta) d_beta[c] += gi[c];            // (5.6)
+        }
+        if (!d_x) continue;
+        m_dxhat /= C;
+        m_dxhat_xhat /= C;
+        float *dxi = d_x + (long)i * C;
+        for (int c = 0; c < C; c++) {
+            float xhat = (xi[c] - mean[i]) * rstd[i];
+            float dxhat = gi[c] * gamma[c];
+            dxi[c] += rstd[i] * (float)(dxhat - m_dxhat - xhat * m_dxhat_xhat);   // (5.7)
+        }
+    }
+}

@@ -19,6 +19,8 @@ ifeq ($(SANITIZE),1)
   OPENMP_FLAG :=
 endif
 ifeq ($(OPENMP_FLAG),)
+  # no runtime: `#pragma omp simd` still steers the vectoriser (common/matmul.c)
+  OPENMP_FLAG := $(shell printf 'int main(void){return 0;}\n' | $(CC) -fopenmp-simd -x c - -o /dev/null 2>/dev/null && echo -fopenmp-simd)
   WARN += -Wno-unknown-pragmas
 endif
 

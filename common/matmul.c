@@ -1,68 +1,359 @@
+// matmul.c: a cache-blocked, packed GEMM with a register micro-kernel (the BLIS
+// design of Goto and van de Geijn, 2008). chapters/A1_fast_matmul/README.md builds it
+// step by step and measures each step; this file is the end point.
+//
+// The loops, outermost first, and the memory level each block is sized for:
+//
+//   for ib  (MB rows of C)                  bounds the packing buffers
+//    for jc (NC columns of C)
+//     for pc (KC of the K dimension)
+//       pack op(A)[ib, pc] into MR-row slivers     (<= MB*KC floats)
+//       pack op(B)[pc, jc] into NR-column slivers  (KC*NC floats, L3)
+//       for each tile (MC rows x some slivers), split between threads:
+//        for jr (NR-column sliver)                 KC*NR floats stay in L1
+//         for ir (MR-row sliver of the MC block)   MC*KC floats stay in L2
+//           micro-kernel: C[MR,NR] += A_sliver (MR,KC) @ B_sliver (KC,NR)
+//
+// Packing copies each block once into the exact order the micro-kernel reads
+// (unit stride, zero-padded to whole slivers), which also absorbs the transposes:
+// op(A) and op(B) are read through their strides only while packing.
 #include "common/matmul.h"
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
-// Loop orders are chosen so the innermost loop walks memory contiguously, which is
-// what lets the compiler vectorise it; rows of C are split between OpenMP threads,
-// so no two threads ever write the same output. Products below PARALLEL_MIN_WORK
-// multiply-adds stay on one thread: a parallel region costs microseconds when both
-// cores are free, but when another process holds one core the team waits for a time
-// slice (milliseconds), which made small products up to 100x slower.
-// (The appendix on fast matmul goes further: blocking, packing, a register micro-kernel.)
+#include "common/mem.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+// Block sizes, overridable with -D for the appendix's tuning exercise.
+#ifndef KC
+#define KC 256    // K-depth of a packed block: KC*NR*4 bytes = 32 KiB for NR=32 (L1 is 48 KiB)
+#endif
+#ifndef MC
+#define MC 192    // rows of an L2 block (rounded down to a multiple of MR): 192 KiB at KC=256
+#endif
+#ifndef NC
+#define NC 2048   // columns of a packed B panel: 2 MiB at KC=256
+#endif
+#define MB 2048   // rows of A packed at once, so the A buffer stays <= 2 MiB whatever M is
+
+// Products below this many multiply-adds stay on one thread: a parallel region costs
+// microseconds when both cores are free, but when another process holds one core the
+// team waits for a time slice (milliseconds), which made small products up to 100x
+// slower (measured in chapter 04's attention cost experiment).
 #define PARALLEL_MIN_WORK (1L << 21)
 
-static void scale_rows(float *C, int M, int N, float beta) {
+// Below this many multiply-adds packing costs more than it saves and a plain loop in
+// the right order is faster: at 8x8x8 the loop ran at 3.8-4.7 GFLOP/s, the packed path
+// at 1.2; at 24x24x24 the packed path won in every transpose case (16-19 vs 4-13).
+#define PACKED_MIN_WORK (16L * 16 * 16)
+
+// ---- micro-kernels ----------------------------------------------------------------
+// Each keeps an MR x NR tile of C in registers for the whole K loop: per k it loads
+// one row of NR values of B, broadcasts MR values of A, and does MR*NR multiply-adds.
+// The ratio of arithmetic to loads, MR*NR / (MR + NR), is what blocking buys.
+
+// Portable C: fixed trip counts let the compiler unroll r and vectorise j, and keep
+// acc in vector registers (6 x 16 floats = 12 AVX2 or 6 AVX-512 registers).
+#define P_MR 6
+#define P_NR 16
+static void kernel_portable(int kc, const float *restrict a, const float *restrict b,
+                            float *restrict c, long ldc) {
+    float acc[P_MR][P_NR] = {{0}};
+    for (int k = 0; k < kc; k++) {
+        const float *ak = a + (size_t)k * P_MR, *bk = b + (size_t)k * P_NR;
+        for (int r = 0; r < P_MR; r++) {
+            // without this hint gcc vectorises across r instead (shuffles, 6x slower)
+            #pragma omp simd
+            for (int j = 0; j < P_NR; j++) acc[r][j] += ak[r] * bk[j];
+        }
+    }
+    for (int r = 0; r < P_MR; r++)
+        for (int j = 0; j < P_NR; j++) c[r * ldc + j] += acc[r][j];
+}
+
+// The intrinsics kernels name each accumulator: with an array of vectors, gcc 12
+// kept storing the array back to the stack on every k (half the speed of named ones).
+
+#if defined(__AVX2__) && defined(__FMA__)
+// AVX2: 16 ymm registers. 6 rows x 2 registers of 8 = 12 accumulators, 2 for the row
+// of B, 1 for the broadcast of A: 15 of 16. Each k: 2 loads, 6 broadcasts, 12 FMAs.
+#define AVX2_ROW(r)                                          \
+    do {                                                     \
+        __m256 ar = _mm256_broadcast_ss(ak + r);             \
+        c##r##0 = _mm256_fmadd_ps(ar, b0, c##r##0);          \
+        c##r##1 = _mm256_fmadd_ps(ar, b1, c##r##1);          \
+    } while (0)
+#define AVX2_STORE(r)                                                             \
+    do {                                                                          \
+        float *cr = c + r * ldc;                                                  \
+        _mm256_storeu_ps(cr, _mm256_add_ps(_mm256_loadu_ps(cr), c##r##0));         \
+        _mm256_storeu_ps(cr + 8, _mm256_add_ps(_mm256_loadu_ps(cr + 8), c##r##1)); \
+    } while (0)
+static void kernel_avx2(int kc, const float *restrict a, const float *restrict b,
+                        float *restrict c, long ldc) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int k = 0; k < kc; k++) {
+        const float *ak = a + (size_t)k * 6;
+        __m256 b0 = _mm256_loadu_ps(b + (size_t)k * 16), b1 = _mm256_loadu_ps(b + (size_t)k * 16 + 8);
+        AVX2_ROW(0); AVX2_ROW(1); AVX2_ROW(2); AVX2_ROW(3); AVX2_ROW(4); AVX2_ROW(5);
+    }
+    AVX2_STORE(0); AVX2_STORE(1); AVX2_STORE(2); AVX2_STORE(3); AVX2_STORE(4); AVX2_STORE(5);
+}
+#endif
+
+#ifdef __AVX512F__
+// AVX-512: 32 zmm registers. 12 rows x 2 registers of 16 = 24 accumulators, 2 for
+// the row of B, the broadcasts of A fold into the FMAs as memory operands. Each k:
+// 2 loads, 12 broadcasts, 24 FMAs on 16 floats = 768 flops.
+#define X512_ROW(r)                                          \
+    do {                                                     \
+        __m512 ar = _mm512_set1_ps(ak[r]);                   \
+        c##r##_0 = _mm512_fmadd_ps(ar, b0, c##r##_0);        \
+        c##r##_1 = _mm512_fmadd_ps(ar, b1, c##r##_1);        \
+    } while (0)
+#define X512_STORE(r)                                                                 \
+    do {                                                                              \
+        float *cr = c + r * ldc;                                                      \
+        _mm512_storeu_ps(cr, _mm512_add_ps(_mm512_loadu_ps(cr), c##r##_0));            \
+        _mm512_storeu_ps(cr + 16, _mm512_add_ps(_mm512_loadu_ps(cr + 16), c##r##_1));  \
+    } while (0)
+static void kernel_avx512(int kc, const float *restrict a, const float *restrict b,
+                          float *restrict c, long ldc) {
+    // The C tile is only touched after the K loop; ask for it now, so that its
+    // cache misses overlap the arithmetic instead of following it.
+    for (int r = 0; r < 12; r++) {
+        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + r * ldc + 16), _MM_HINT_T0);
+    }
+    __m512 c0_0 = _mm512_setzero_ps(), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0,
+           c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0,
+           c5_1 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c8_0 = c0_0,
+           c8_1 = c0_0, c9_0 = c0_0, c9_1 = c0_0, c10_0 = c0_0, c10_1 = c0_0, c11_0 = c0_0,
+           c11_1 = c0_0;
+    for (int k = 0; k < kc; k++) {
+        const float *ak = a + (size_t)k * 12;
+        __m512 b0 = _mm512_loadu_ps(b + (size_t)k * 32), b1 = _mm512_loadu_ps(b + (size_t)k * 32 + 16);
+        X512_ROW(0); X512_ROW(1); X512_ROW(2); X512_ROW(3); X512_ROW(4);  X512_ROW(5);
+        X512_ROW(6); X512_ROW(7); X512_ROW(8); X512_ROW(9); X512_ROW(10); X512_ROW(11);
+    }
+    X512_STORE(0); X512_STORE(1); X512_STORE(2); X512_STORE(3); X512_STORE(4);  X512_STORE(5);
+    X512_STORE(6); X512_STORE(7); X512_STORE(8); X512_STORE(9); X512_STORE(10); X512_STORE(11);
+}
+#endif
+
+static const MatmulKernel KERNELS[] = {
+#ifdef __AVX512F__
+    {"avx512 12x32", 12, 32, kernel_avx512},
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+    {"avx2 6x16", 6, 16, kernel_avx2},
+#endif
+    {"portable 6x16", P_MR, P_NR, kernel_portable},
+};
+
+int matmul_kernels(const MatmulKernel **kernels) {
+    *kernels = KERNELS;
+    return (int)(sizeof KERNELS / sizeof KERNELS[0]);
+}
+
+// ---- packing ------------------------------------------------------------------------
+// Both operands are packed the same way. Write X(k, j) for the matrix seen with the
+// depth index k first: X = op(B) for B, and X(k, i) = op(A)[i, k] for A. Packing
+// copies X[k0 .. k0+kc, j0 .. j0+width) into slivers of w columns,
+//     dst[s*w*kc + k*w + c] = X(k0 + k, j0 + s*w + c)    (0 past the edge),
+// so the micro-kernel reads each sliver front to back. X sits in memory one of two
+// ways, and each has its own efficient loop:
+//   rows: X(k, j) = src[k*ld + j], contiguous in j  (B as stored; A stored transposed)
+//   cols: X(k, j) = src[j*ld + k], contiguous in k  (A as stored; B stored transposed)
+// A unit of work is a block of PACK_ROWS rows of X (rows layout: reading whole rows
+// front to back is what the hardware prefetcher follows; one sliver at a time would
+// jump to a new row, often a new page, every few floats) or one sliver (cols layout).
+#define PACK_ROWS 16
+
+typedef struct {
+    const float *src;
+    long ld;
+    int contiguous_in_k;  // the cols layout
+    int j0, width, k0, kc, w;
+} Packing;
+
+static int packing_units(const Packing *p) {
+    return p->contiguous_in_k ? (p->width + p->w - 1) / p->w : (p->kc + PACK_ROWS - 1) / PACK_ROWS;
+}
+
+static void pack_unit(float *dst, const Packing *p, int unit) {
+    const int w = p->w, kc = p->kc;
+    if (p->contiguous_in_k) {  // one sliver: w columns of X, each contiguous in k
+        float *d = dst + (size_t)unit * w * kc;
+        const int j = unit * w, n = p->width - j < w ? p->width - j : w;
+        const float *col0 = p->src + (size_t)(p->j0 + j) * p->ld + p->k0;
+        // k outer: the writes run front to back, the reads are n steady streams
+        for (int k = 0; k < kc; k++) {
+            for (int c = 0; c < n; c++) d[(size_t)k * w + c] = col0[(size_t)c * p->ld + k];
+            for (int c = n; c < w; c++) d[(size_t)k * w + c] = 0.0f;
+        }
+    } else {                   // PACK_ROWS rows of X, each split across every sliver
+        int k_hi = (unit + 1) * PACK_ROWS < kc ? (unit + 1) * PACK_ROWS : kc;
+        int slivers = (p->width + w - 1) / w;
+        for (int k = unit * PACK_ROWS; k < k_hi; k++) {
+            const float *row = p->src + (size_t)(p->k0 + k) * p->ld + p->j0;
+            for (int s = 0; s < slivers; s++) {
+                float *d = dst + (size_t)s * w * kc + (size_t)k * w;
+                int n = p->width - s * w < w ? p->width - s * w : w;
+                for (int c = 0; c < n; c++) d[c] = row[s * w + c];
+                for (int c = n; c < w; c++) d[c] = 0.0f;
+            }
+        }
+    }
+}
+
+static void scale_c(float *C, int M, int N, float beta) {
     size_t n = (size_t)M * N;
     if (beta == 0.0f) {
-        for (size_t i = 0; i < n; i++) C[i] = 0.0f;  // also clears NaN garbage
+        memset(C, 0, n * sizeof(float));  // also clears NaN garbage, which 0*NaN would keep
     } else if (beta != 1.0f) {
         for (size_t i = 0; i < n; i++) C[i] *= beta;
     }
 }
 
-void matmul(float *C, const float *A, const float *B, int M, int N, int K,
-            int trans_a, int trans_b, float beta) {
-    scale_rows(C, M, N, beta);
-    if (!trans_b) {
-        // C[i,:] += sum_k op(A)[i,k] * B[k,:]  (an axpy per k, contiguous in j)
-        #pragma omp parallel for schedule(static) if ((long)M * N * K >= PARALLEL_MIN_WORK)
-        for (int i = 0; i < M; i++) {
-            float *c = C + (size_t)i * N;
-            for (int k = 0; k < K; k++) {
-                float a = trans_a ? A[(size_t)k * M + i] : A[(size_t)i * K + k];
-                if (a == 0.0f) continue;  // ReLU outputs and one-hot rows are often 0
-                const float *b = B + (size_t)k * N;
-                for (int j = 0; j < N; j++) c[j] += a * b[j];
-            }
-        }
-    } else {
-        // C[i,j] += dot(op(A)[i,:], B[j,:]); 8 partial sums let the dot product
-        // vectorise without reassociation flags such as -ffast-math.
-        #pragma omp parallel for schedule(static) if ((long)M * N * K >= PARALLEL_MIN_WORK)
-        for (int i = 0; i < M; i++) {
-            float a_row_buf[256];
-            for (int j = 0; j < N; j++) {
-                const float *b = B + (size_t)j * K;
-                float acc[8] = {0};
-                int k = 0;
-                if (!trans_a) {
-                    const float *a = A + (size_t)i * K;
-                    for (; k + 8 <= K; k += 8)
-                        for (int u = 0; u < 8; u++) acc[u] += a[k + u] * b[k + u];
-                    for (; k < K; k++) acc[0] += a[k] * b[k];
-                } else {
-                    // op(A)[i,k] = A[k,i]: gather a chunk of the column, then dot
-                    for (int k0 = 0; k0 < K; k0 += 256) {
-                        int len = K - k0 < 256 ? K - k0 : 256;
-                        for (int t = 0; t < len; t++) a_row_buf[t] = A[(size_t)(k0 + t) * M + i];
-                        for (int t = 0; t < len; t++) acc[t & 7] += a_row_buf[t] * b[k0 + t];
-                    }
+static int min_int(int a, int b) { return a < b ? a : b; }
+static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+// C[ib.., jc..] += packed A (mb x kc) @ packed B (kc x nc), the tiles shared out
+// between the threads of the enclosing parallel region (or run by one thread).
+static void multiply_packed(const MatmulKernel *kern, float *C, int N, const float *apack,
+                            const float *bpack, int ib, int mb, int jc, int nc, int kc,
+                            int nthreads) {
+    const int mr = kern->mr, nr = kern->nr;
+    const int mc = (MC / mr) * mr;
+    const int tiles_m = ceil_div(mb, mc), slivers_n = ceil_div(nc, nr);
+    // Enough column groups that every thread gets work even when M is one MC block
+    // (a batch of 32 rows times a wide weight matrix is the common case in training).
+    int tiles_n = ceil_div(2 * nthreads, tiles_m);
+    if (tiles_n > slivers_n) tiles_n = slivers_n;
+    const int sl_per_tile = ceil_div(slivers_n, tiles_n);
+    tiles_n = ceil_div(slivers_n, sl_per_tile);
+    #pragma omp for schedule(static)
+    for (int t = 0; t < tiles_m * tiles_n; t++) {
+        const int tm = t / tiles_n, tn = t % tiles_n;
+        const int i_lo = tm * mc, i_hi = min_int(mb, i_lo + mc);
+        const int s_lo = tn * sl_per_tile, s_hi = min_int(slivers_n, s_lo + sl_per_tile);
+        float edge[16 * 64];  // one partial tile: MR*NR <= 16*64 for every kernel above
+        for (int s = s_lo; s < s_hi; s++) {
+            const float *bs = bpack + (size_t)s * nr * kc;
+            const int j = jc + s * nr, w = min_int(nr, jc + nc - j);
+            for (int i = i_lo; i < i_hi; i += mr) {
+                const float *as = apack + (size_t)(i / mr) * mr * kc;
+                const int h = min_int(mr, i_hi - i);
+                float *c = C + (size_t)(ib + i) * N + j;
+                if (h == mr && w == nr) {
+                    kern->kernel(kc, as, bs, c, N);
+                } else {  // the ragged edge: compute a whole tile aside, add what fits
+                    memset(edge, 0, sizeof(float) * (size_t)mr * nr);
+                    kern->kernel(kc, as, bs, edge, nr);
+                    for (int r = 0; r < h; r++)
+                        for (int q = 0; q < w; q++) c[(size_t)r * N + q] += edge[r * nr + q];
                 }
-                float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-                C[(size_t)i * N + j] += sum;
             }
         }
     }
+}
+
+void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float *A,
+                    const float *B, int M, int N, int K, int trans_a, int trans_b,
+                    float beta) {
+    scale_c(C, M, N, beta);
+    if (M <= 0 || N <= 0 || K <= 0) return;
+    const int mr = kern->mr, nr = kern->nr;
+    const int mb_max = min_int(M, MB), nc_max = min_int(N, NC), kc_max = min_int(K, KC);
+    // Packed panels start on a 64-byte cache line: every row of a sliver is then whole
+    // lines, and no vector load straddles two of them (which costs a second access).
+    size_t a_floats = (size_t)ceil_div(mb_max, mr) * mr * kc_max;
+    size_t b_floats = (size_t)ceil_div(nc_max, nr) * nr * kc_max;
+    char *buffer = xmalloc(sizeof(float) * (a_floats + b_floats) + 2 * 64);
+    float *apack = (float *)(buffer + (64 - (uintptr_t)buffer % 64));
+    float *bpack = (float *)((char *)apack + ((sizeof(float) * a_floats + 63) / 64) * 64);
+    int use_threads = 1;
+#ifdef _OPENMP
+    use_threads = threads > 0 ? threads : omp_get_max_threads();
+    if ((long)M * N * K < PARALLEL_MIN_WORK) use_threads = 1;
+#endif
+    (void)threads;
+    #pragma omp parallel num_threads(use_threads) if (use_threads > 1)
+    {
+        int nthreads = 1;
+#ifdef _OPENMP
+        nthreads = omp_get_num_threads();
+#endif
+        for (int ib = 0; ib < M; ib += MB) {
+            const int mb = min_int(MB, M - ib);
+            for (int jc = 0; jc < N; jc += NC) {
+                const int nc = min_int(NC, N - jc);
+                for (int pc = 0; pc < K; pc += KC) {
+                    const int kc = min_int(KC, K - pc);
+                    // A (M,K) as stored is contiguous in k; stored transposed, (K,M), in i.
+                    // B (K,N) as stored is contiguous in j; stored transposed, (N,K), in k.
+                    const Packing pa = {A, trans_a ? M : K, !trans_a, ib, mb, pc, kc, mr};
+                    const Packing pb = {B, trans_b ? K : N, trans_b, jc, nc, pc, kc, nr};
+                    const int units_a = packing_units(&pa), units_b = packing_units(&pb);
+                    // both packings in one shared loop; the barrier at its end makes
+                    // the panels complete before any thread multiplies
+                    #pragma omp for schedule(static)
+                    for (int u = 0; u < units_a + units_b; u++) {
+                        if (u < units_a) pack_unit(apack, &pa, u);
+                        else pack_unit(bpack, &pb, u - units_a);
+                    }
+                    // its closing barrier keeps the panels alive until every thread is done
+                    multiply_packed(kern, C, N, apack, bpack, ib, mb, jc, nc, kc, nthreads);
+                }
+            }
+        }
+    }
+    free(buffer);
+}
+
+// Tiny products (attention over a few tokens, a batch of one): loops in the order
+// that keeps the innermost loop contiguous, no packing, one thread.
+static void matmul_small(float *C, const float *A, const float *B, int M, int N, int K,
+                         int trans_a, int trans_b) {
+    for (int i = 0; i < M; i++) {
+        float *c = C + (size_t)i * N;
+        if (!trans_b) {  // C[i,:] += op(A)[i,k] * B[k,:]
+            for (int k = 0; k < K; k++) {
+                float a = trans_a ? A[(size_t)k * M + i] : A[(size_t)i * K + k];
+                const float *b = B + (size_t)k * N;
+                for (int j = 0; j < N; j++) c[j] += a * b[j];
+            }
+        } else {         // C[i,j] += dot(op(A)[i,:], B[j,:])
+            for (int j = 0; j < N; j++) {
+                const float *b = B + (size_t)j * K;
+                float sum = 0.0f;
+                for (int k = 0; k < K; k++)
+                    sum += (trans_a ? A[(size_t)k * M + i] : A[(size_t)i * K + k]) * b[k];
+                c[j] += sum;
+            }
+        }
+    }
+}
+
+void matmul(float *C, const float *A, const float *B, int M, int N, int K,
+            int trans_a, int trans_b, float beta) {
+    if ((long)M * N * K < PACKED_MIN_WORK) {
+        scale_c(C, M, N, beta);
+        matmul_small(C, A, B, M, N, K, trans_a, trans_b);
+        return;
+    }
+    matmul_blocked(&KERNELS[0], 0, C, A, B, M, N, K, trans_a, trans_b, beta);
 }
 
 void matmul_naive(float *C, const float *A, const float *B, int M, int N, int K,

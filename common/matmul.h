@@ -10,6 +10,9 @@
 //             dW += dy^T x  : matmul(dW, dy, x, Out,In,B, 1,0, 1)
 // beta = 1 makes the product accumulate, which is how backward passes "+=".
 // All matrices are row-major and contiguous.
+//
+// How it is made fast (cache blocking, packing, a register micro-kernel, threads) is
+// the lesson of chapters/A1_fast_matmul/README.md.
 #ifndef COMMON_MATMUL_H
 #define COMMON_MATMUL_H
 
@@ -20,5 +23,28 @@ void matmul(float *C, const float *A, const float *B, int M, int N, int K,
 // Tests and benchmarks compare the fast path against it.
 void matmul_naive(float *C, const float *A, const float *B, int M, int N, int K,
                   int trans_a, int trans_b, float beta);
+
+// A micro-kernel computes one MR x NR tile of C from packed panels:
+//   c[r*ldc + j] += sum_k a[k*MR + r] * b[k*NR + j],  r < MR, j < NR, k < kc.
+// `a` is an MR-row sliver of op(A) stored k-major, `b` an NR-column sliver of op(B)
+// stored k-major (see pack_a / pack_b in matmul.c).
+typedef struct {
+    const char *name;   // "avx512 16x32", "portable 6x16", ...
+    int mr, nr;         // tile height (rows of C) and width (columns of C)
+    void (*kernel)(int kc, const float *a, const float *b, float *c, long ldc);
+} MatmulKernel;
+
+// The kernels compiled into this build, best first (the intrinsics kernels exist only
+// when the compiler targets AVX2/AVX-512; the portable C kernel always does).
+// matmul() uses kernels[0].
+int matmul_kernels(const MatmulKernel **kernels);
+
+// The blocked, packed product with a chosen micro-kernel and thread count
+// (threads <= 0: OpenMP's default; ignored without OpenMP). The appendix and the
+// tests call it to compare kernels and thread counts; matmul() calls it with
+// the best kernel, after handling tiny products directly.
+void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float *A,
+                    const float *B, int M, int N, int K, int trans_a, int trans_b,
+                    float beta);
 
 #endif

@@ -1,5 +1,6 @@
 // test_common_core.c: the small shared core every chapter stands on: the RNG, the
-// matmul, the gradient checker, tensors, the flag parser, die() and file helpers.
+// gradient checker, tensors, the flag parser, die() and file helpers (matmul has
+// test_common_matmul.c).
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -17,7 +18,6 @@
 #include "common/err.h"
 #include "common/gradcheck.h"
 #include "common/io.h"
-#include "common/matmul.h"
 #include "common/mem.h"
 #include "common/rng.h"
 #include "common/tensor.h"
@@ -120,62 +120,6 @@ Test(common_rng, shuffle_is_a_permutation) {
     rng_shuffle(&r, &one, 1);   // n = 1 and n = 0 are no-ops
     rng_shuffle(&r, NULL, 0);
     cr_assert_eq(one, 7);
-}
-
-// ---- matmul ---------------------------------------------------------------------------------
-
-// Compares matmul with matmul_naive (double accumulator) on random data for every
-// (trans_a, trans_b) and both beta. Tolerance: a float dot product of length K is
-// within K * 2^-24 * sum_k |a_ik b_kj| of the exact value (the standard rounding
-// error bound), and adding beta*C adds one more rounding; we allow
-// (K + 2) * FLT_EPSILON * (|A||B| + |beta C|)_ij, twice that bound. A wrong index
-// or a missed term is off by O(1) and fails by orders of magnitude.
-static void check_matmul(int M, int N, int K, Rng *r) {
-    size_t nc = (size_t)M * N;
-    float *A = xmalloc((size_t)M * K * sizeof(float)), *B = xmalloc((size_t)K * N * sizeof(float));
-    float *abs_A = xmalloc((size_t)M * K * sizeof(float)), *abs_B = xmalloc((size_t)K * N * sizeof(float));
-    float *C0 = xmalloc(nc * sizeof(float)), *C = xmalloc(nc * sizeof(float));
-    float *ref = xmalloc(nc * sizeof(float)), *bound = xmalloc(nc * sizeof(float));
-    for (size_t i = 0; i < (size_t)M * K; i++) abs_A[i] = fabsf(A[i] = rng_normal(r));
-    for (size_t i = 0; i < (size_t)K * N; i++) abs_B[i] = fabsf(B[i] = rng_normal(r));
-    for (size_t i = 0; i < nc; i++) C0[i] = rng_normal(r);
-    for (int ta = 0; ta < 2; ta++)
-        for (int tb = 0; tb < 2; tb++)
-            for (int beta = 0; beta < 2; beta++) {
-                // beta = 0 must overwrite C even when it holds NaN garbage
-                for (size_t i = 0; i < nc; i++) C[i] = ref[i] = beta ? C0[i] : NAN;
-                for (size_t i = 0; i < nc; i++) bound[i] = beta ? fabsf(C0[i]) : 0.0f;
-                matmul(C, A, B, M, N, K, ta, tb, (float)beta);
-                matmul_naive(ref, A, B, M, N, K, ta, tb, (float)beta);
-                matmul_naive(bound, abs_A, abs_B, M, N, K, ta, tb, (float)beta);
-                for (size_t i = 0; i < nc; i++) {
-                    double tol = (K + 2) * (double)FLT_EPSILON * bound[i];
-                    cr_assert(fabs((double)C[i] - ref[i]) <= tol,
-                              "M=%d N=%d K=%d trans_a=%d trans_b=%d beta=%d: C[%zu] = %.9g, naive %.9g, tol %.3g",
-                              M, N, K, ta, tb, beta, i, C[i], ref[i], tol);
-                }
-            }
-    float *all[] = {A, B, abs_A, abs_B, C0, C, ref, bound};
-    for (int i = 0; i < 8; i++) free(all[i]);
-}
-
-Test(common_matmul, matches_naive_for_every_transpose_and_beta) {
-    Rng r;
-    rng_seed(&r, 11);
-    check_matmul(1, 1, 1, &r);
-    check_matmul(7, 13, 5, &r);
-    check_matmul(127, 129, 65, &r);
-    check_matmul(64, 64, 64, &r);
-    check_matmul(3, 5, 300, &r);   // K past the 256-float column buffer of the trans_a path
-}
-
-Test(common_matmul, small_product_by_hand) {
-    // [1 2; 3 4] @ [5 6; 7 8] = [19 22; 43 50]
-    float A[4] = {1, 2, 3, 4}, B[4] = {5, 6, 7, 8}, C[4] = {1, 1, 1, 1};
-    matmul(C, A, B, 2, 2, 2, 0, 0, 0.0f);
-    cr_assert(C[0] == 19 && C[1] == 22 && C[2] == 43 && C[3] == 50, "%g %g %g %g", C[0], C[1], C[2], C[3]);
-    matmul(C, A, B, 2, 2, 2, 0, 0, 1.0f);   // beta = 1 accumulates
-    cr_assert(C[0] == 38 && C[3] == 100);
 }
 
 // ---- gradcheck ------------------------------------------------------------------------------

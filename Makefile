@@ -67,6 +67,8 @@ CRITERION_LIBS   := $(or $(shell pkg-config --libs criterion 2>/dev/null),-lcrit
 
 BENCH_BIN := $(BUILD)/bin/bench_matmul
 
+.SECONDARY:
+
 .PHONY: all run test exercises exercise exercise-stubs bench help clean criterion figures
 .DEFAULT_GOAL := all
 
@@ -134,7 +136,17 @@ $(BENCH_BIN): $(BUILD)/obj/tests/bench/bench_matmul.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# The same benchmark with OpenBLAS's sgemm as a column, built only when pkg-config
+# finds OpenBLAS (`make bench COMPARE=1` installs it); never a dependency of the book.
+$(BENCH_BIN)_openblas: tests/bench/bench_matmul.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MF /dev/null -DWITH_OPENBLAS $(shell pkg-config --cflags openblas 2>/dev/null) $< $(LIB) \
+	  $(LDFLAGS) $(shell pkg-config --libs openblas 2>/dev/null) $(LDLIBS) -o $@
+
 bench: all $(BENCH_BIN)
+	@if [ "$(COMPARE)" = 1 ]; then sh common/scripts/install_openblas.sh; fi
+	@if pkg-config --exists openblas 2>/dev/null; then $(MAKE) --no-print-directory $(BENCH_BIN)_openblas; \
+	  else echo "(OpenBLAS not installed: no comparison column; make bench COMPARE=1 installs it)"; fi
 	@BUILD=$(BUILD) sh common/scripts/bench.sh
 
 # Every chapter's figures from its quick run, collected in build/figures/ for a look.
@@ -153,6 +165,7 @@ help:
 	@echo "make exercises  grade the reference solutions (teachers, CI)"
 	@echo "make exercise-stubs    check that every untouched stub fails its test"
 	@echo "make bench      matmul GFLOP/s and each chapter's quick-run time and peak memory"
+	@echo "make bench COMPARE=1   ... with OpenBLAS's sgemm beside it (installs OpenBLAS if missing)"
 	@echo "make figures    collect every chapter's quick-run figures in build/figures/"
 	@echo "make clean      remove build/"
 	@echo "Variables: CC=clang, SANITIZE=1, OPT='-O2', TESTS='tests/test_02_*.c'"

@@ -4,21 +4,22 @@
 //
 // The loops, outermost first, and the memory level each block is sized for:
 //
-//   for ib  (MB rows of C)                  bounds the packing buffers
-//    for jc (NC columns of C)
-//     for pc (KC of the K dimension)
-//       pack op(A)[ib, pc] into MR-row slivers     (<= MB*KC floats)
-//       pack op(B)[pc, jc] into NR-column slivers  (KC*NC floats, L3)
-//       for each tile (MC rows x some slivers), split between threads:
-//        for jr (NR-column sliver)                 KC*NR floats stay in L1
-//         for ir (MR-row sliver of the MC block)   MC*KC floats stay in L2
-//           micro-kernel: C[MR,NR] += A_sliver (MR,KC) @ B_sliver (KC,NR)
+//   threads: C split into one band of rows or columns per thread
+//   for jc (NC columns of the band)
+//    for pc (KC of the K dimension)
+//      pack op(B)[pc, jc] into NR-column slivers    (KC*NC floats: L3)
+//      for ic (MC rows of the band)
+//        pack op(A)[ic, pc] into MR-row slivers     (MC*KC floats: L2)
+//        for jr (NR-column sliver)                  (KC*NR floats: L1)
+//         for ir (MR-row sliver)
+//           micro-kernel: C[MR,NR] += A_sliver (MR,KC) @ B_sliver (KC,NR), in registers
 //
 // Packing copies each block once into the exact order the micro-kernel reads
 // (unit stride, zero-padded to whole slivers), which also absorbs the transposes:
 // op(A) and op(B) are read through their strides only while packing.
 #include "common/matmul.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,7 +44,6 @@
 #ifndef NC
 #define NC 2048   // columns of a packed B panel: 2 MiB at KC=256
 #endif
-#define MB 2048   // rows of A packed at once, so the A buffer stays <= 2 MiB whatever M is
 
 // Products below this many multiply-adds stay on one thread: a parallel region costs
 // microseconds when both cores are free, but when another process holds one core the
@@ -63,6 +63,14 @@
 
 // Portable C: fixed trip counts let the compiler unroll r and vectorise j, and keep
 // acc in vector registers (6 x 16 floats = 12 AVX2 or 6 AVX-512 registers).
+// Under -std=c11 gcc never fuses a*b + c into one FMA instruction (-ffp-contract=off),
+// which halves the arithmetic rate; fmaf() asks for the fused operation explicitly,
+// where <math.h> says the hardware has it (FP_FAST_FMAF), else a multiply and an add.
+#ifdef FP_FAST_FMAF
+#define MADD(a, b, c) fmaf(a, b, c)
+#else
+#define MADD(a, b, c) ((a) * (b) + (c))
+#endif
 #define P_MR 6
 #define P_NR 16
 static void kernel_portable(int kc, const float *restrict a, const float *restrict b,
@@ -73,7 +81,7 @@ static void kernel_portable(int kc, const float *restrict a, const float *restri
         for (int r = 0; r < P_MR; r++) {
             // without this hint gcc vectorises across r instead (shuffles, 6x slower)
             #pragma omp simd
-            for (int j = 0; j < P_NR; j++) acc[r][j] += ak[r] * bk[j];
+            for (int j = 0; j < P_NR; j++) acc[r][j] = MADD(ak[r], bk[j], acc[r][j]);
         }
     }
     for (int r = 0; r < P_MR; r++)
@@ -229,97 +237,91 @@ static void scale_c(float *C, int M, int N, float beta) {
 static int min_int(int a, int b) { return a < b ? a : b; }
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
-// C[ib.., jc..] += packed A (mb x kc) @ packed B (kc x nc), the tiles shared out
-// between the threads of the enclosing parallel region (or run by one thread).
-static void multiply_packed(const MatmulKernel *kern, float *C, int N, const float *apack,
-                            const float *bpack, int ib, int mb, int jc, int nc, int kc,
-                            int nthreads) {
-    const int mr = kern->mr, nr = kern->nr;
-    const int mc = (MC / mr) * mr;
-    const int tiles_m = ceil_div(mb, mc), slivers_n = ceil_div(nc, nr);
-    // Enough column groups that every thread gets work even when M is one MC block
-    // (a batch of 32 rows times a wide weight matrix is the common case in training).
-    int tiles_n = ceil_div(2 * nthreads, tiles_m);
-    if (tiles_n > slivers_n) tiles_n = slivers_n;
-    const int sl_per_tile = ceil_div(slivers_n, tiles_n);
-    tiles_n = ceil_div(slivers_n, sl_per_tile);
-    #pragma omp for schedule(static)
-    for (int t = 0; t < tiles_m * tiles_n; t++) {
-        const int tm = t / tiles_n, tn = t % tiles_n;
-        const int i_lo = tm * mc, i_hi = min_int(mb, i_lo + mc);
-        const int s_lo = tn * sl_per_tile, s_hi = min_int(slivers_n, s_lo + sl_per_tile);
-        float edge[16 * 64];  // one partial tile: MR*NR <= 16*64 for every kernel above
-        for (int s = s_lo; s < s_hi; s++) {
-            const float *bs = bpack + (size_t)s * nr * kc;
-            const int j = jc + s * nr, w = min_int(nr, jc + nc - j);
-            for (int i = i_lo; i < i_hi; i += mr) {
-                const float *as = apack + (size_t)(i / mr) * mr * kc;
-                const int h = min_int(mr, i_hi - i);
-                float *c = C + (size_t)(ib + i) * N + j;
-                if (h == mr && w == nr) {
-                    kern->kernel(kc, as, bs, c, N);
-                } else {  // the ragged edge: compute a whole tile aside, add what fits
-                    memset(edge, 0, sizeof(float) * (size_t)mr * nr);
-                    kern->kernel(kc, as, bs, edge, nr);
-                    for (int r = 0; r < h; r++)
-                        for (int q = 0; q < w; q++) c[(size_t)r * N + q] += edge[r * nr + q];
+// One thread's share: C[i_lo:i_hi, j_lo:j_hi] += op(A)[i_lo:i_hi, :] @ op(B)[:, j_lo:j_hi],
+// the BLIS loops. apack holds MC*KC floats, bpack KC*NC (both 64-byte aligned).
+static void multiply_block(const MatmulKernel *kern, float *C, const float *A, const float *B,
+                           int M, int N, int K, int trans_a, int trans_b, int i_lo, int i_hi,
+                           int j_lo, int j_hi, float *apack, float *bpack) {
+    const int mr = kern->mr, nr = kern->nr, mc_max = (MC / mr) * mr;
+    float edge[16 * 64];  // one partial tile: MR*NR <= 16*64 for every kernel above
+    for (int jc = j_lo; jc < j_hi; jc += NC) {
+        const int nc = min_int(NC, j_hi - jc);
+        for (int pc = 0; pc < K; pc += KC) {
+            const int kc = min_int(KC, K - pc);
+            // B (K,N) as stored is contiguous in j; stored transposed, (N,K), in k.
+            const Packing pb = {B, trans_b ? K : N, trans_b, jc, nc, pc, kc, nr};
+            for (int u = 0; u < packing_units(&pb); u++) pack_unit(bpack, &pb, u);
+            for (int ic = i_lo; ic < i_hi; ic += mc_max) {
+                const int mc = min_int(mc_max, i_hi - ic);
+                // A (M,K) as stored is contiguous in k; stored transposed, (K,M), in i.
+                const Packing pa = {A, trans_a ? M : K, !trans_a, ic, mc, pc, kc, mr};
+                for (int u = 0; u < packing_units(&pa); u++) pack_unit(apack, &pa, u);
+                for (int jr = 0; jr < nc; jr += nr) {       // B sliver: stays in L1
+                    const float *bs = bpack + (size_t)(jr / nr) * nr * kc;
+                    const int w = min_int(nr, nc - jr);
+                    for (int ir = 0; ir < mc; ir += mr) {   // A sliver: from L2
+                        const float *as = apack + (size_t)(ir / mr) * mr * kc;
+                        const int h = min_int(mr, mc - ir);
+                        float *c = C + (size_t)(ic + ir) * N + jc + jr;
+                        if (h == mr && w == nr) {
+                            kern->kernel(kc, as, bs, c, N);
+                        } else {  // the ragged edge: compute a whole tile aside, add what fits
+                            memset(edge, 0, sizeof(float) * (size_t)mr * nr);
+                            kern->kernel(kc, as, bs, edge, nr);
+                            for (int r = 0; r < h; r++)
+                                for (int q = 0; q < w; q++) c[(size_t)r * N + q] += edge[r * nr + q];
+                        }
+                    }
                 }
             }
         }
     }
 }
 
+// Threads split C into bands, along N when it is wide enough (each thread then packs
+// all of A and its own columns of B) or else along M, in whole slivers. Each thread
+// runs multiply_block on its band with its own packing buffers: nothing is shared
+// but the read-only A and B, so the threads meet only once, at the end. (A version
+// that packed shared panels met at two barriers per KC step; with another process on
+// one of the two cores, every barrier waited for a time slice and n=128 ran 300x
+// slower. One meeting per product keeps that cost to one wait.)
 void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float *A,
                     const float *B, int M, int N, int K, int trans_a, int trans_b,
                     float beta) {
     scale_c(C, M, N, beta);
     if (M <= 0 || N <= 0 || K <= 0) return;
-    const int mr = kern->mr, nr = kern->nr;
-    const int mb_max = min_int(M, MB), nc_max = min_int(N, NC), kc_max = min_int(K, KC);
-    // Packed panels start on a 64-byte cache line: every row of a sliver is then whole
-    // lines, and no vector load straddles two of them (which costs a second access).
-    size_t a_floats = (size_t)ceil_div(mb_max, mr) * mr * kc_max;
-    size_t b_floats = (size_t)ceil_div(nc_max, nr) * nr * kc_max;
-    char *buffer = xmalloc(sizeof(float) * (a_floats + b_floats) + 2 * 64);
-    float *apack = (float *)(buffer + (64 - (uintptr_t)buffer % 64));
-    float *bpack = (float *)((char *)apack + ((sizeof(float) * a_floats + 63) / 64) * 64);
     int use_threads = 1;
 #ifdef _OPENMP
     use_threads = threads > 0 ? threads : omp_get_max_threads();
     if ((long)M * N * K < PARALLEL_MIN_WORK) use_threads = 1;
 #endif
     (void)threads;
+    const int mr = kern->mr, nr = kern->nr;
+    const int split_n = ceil_div(N, nr) >= 2 * use_threads || N >= M;
+    const int units = split_n ? ceil_div(N, nr) : ceil_div(M, mr);
+    if (use_threads > units) use_threads = units;
+    const size_t a_floats = (size_t)((MC / mr) * mr) * min_int(K, KC);
+    const size_t b_floats = (size_t)ceil_div(min_int(N, NC), nr) * nr * min_int(K, KC);
     #pragma omp parallel num_threads(use_threads) if (use_threads > 1)
     {
-        int nthreads = 1;
+        int t = 0, n_threads = 1;
 #ifdef _OPENMP
-        nthreads = omp_get_num_threads();
+        t = omp_get_thread_num(), n_threads = omp_get_num_threads();
 #endif
-        for (int ib = 0; ib < M; ib += MB) {
-            const int mb = min_int(MB, M - ib);
-            for (int jc = 0; jc < N; jc += NC) {
-                const int nc = min_int(NC, N - jc);
-                for (int pc = 0; pc < K; pc += KC) {
-                    const int kc = min_int(KC, K - pc);
-                    // A (M,K) as stored is contiguous in k; stored transposed, (K,M), in i.
-                    // B (K,N) as stored is contiguous in j; stored transposed, (N,K), in k.
-                    const Packing pa = {A, trans_a ? M : K, !trans_a, ib, mb, pc, kc, mr};
-                    const Packing pb = {B, trans_b ? K : N, trans_b, jc, nc, pc, kc, nr};
-                    const int units_a = packing_units(&pa), units_b = packing_units(&pb);
-                    // both packings in one shared loop; the barrier at its end makes
-                    // the panels complete before any thread multiplies
-                    #pragma omp for schedule(static)
-                    for (int u = 0; u < units_a + units_b; u++) {
-                        if (u < units_a) pack_unit(apack, &pa, u);
-                        else pack_unit(bpack, &pb, u - units_a);
-                    }
-                    // its closing barrier keeps the panels alive until every thread is done
-                    multiply_packed(kern, C, N, apack, bpack, ib, mb, jc, nc, kc, nthreads);
-                }
-            }
-        }
+        // band t: units [t*units/T, (t+1)*units/T), in rows or columns of C
+        const int u_lo = (int)((long)t * units / n_threads), u_hi = (int)((long)(t + 1) * units / n_threads);
+        int i_lo = 0, i_hi = M, j_lo = 0, j_hi = N;
+        if (split_n) j_lo = u_lo * nr, j_hi = min_int(N, u_hi * nr);
+        else i_lo = u_lo * mr, i_hi = min_int(M, u_hi * mr);
+        // Packed panels start on a 64-byte cache line: every row of a sliver is then
+        // whole lines, and no vector load straddles two of them.
+        char *buffer = xmalloc(sizeof(float) * (a_floats + b_floats) + 2 * 64);
+        float *apack = (float *)(buffer + (64 - (uintptr_t)buffer % 64));
+        float *bpack = (float *)((char *)apack + ((sizeof(float) * a_floats + 63) / 64) * 64);
+        if (i_lo < i_hi && j_lo < j_hi)
+            multiply_block(kern, C, A, B, M, N, K, trans_a, trans_b, i_lo, i_hi, j_lo, j_hi, apack, bpack);
+        free(buffer);
     }
-    free(buffer);
 }
 
 // Tiny products (attention over a few tokens, a batch of one): loops in the order

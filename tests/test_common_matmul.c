@@ -61,7 +61,7 @@ static void check_matmul(Variant v, int M, int N, int K, Rng *r) {
     for (int i = 0; i < 8; i++) free(all[i]);
 }
 
-// Shapes around the block sizes of matmul.c (KC 256, MC 192, NC 2048, MB 2048) and the
+// Shapes around the block sizes of matmul.c (KC 256, MC 192, NC 2048) and the
 // tile sizes of every kernel (6x16, 12x32): one short of, one past, and far from them.
 static const int SHAPES[][3] = {
     {1, 1, 1},     {7, 13, 5},    {127, 129, 65}, {64, 64, 64},   {12, 32, 256},

@@ -1,20 +1,38 @@
 #!/bin/sh
-# make bench: matmul GFLOP/s (1 and 2 threads) and each chapter's quick run as a whole
-# process (wall time, peak memory), as Markdown tables to paste into a README.
+# make bench: matmul GFLOP/s (1 and 2 threads) against the steps before it and, when
+# OpenBLAS is installed, against OpenBLAS; then each chapter's quick run as a whole
+# process (wall time, peak memory). Markdown tables to paste into a README.
 set -u
 BUILD=${BUILD:-build}
+bench=$BUILD/bin/bench_matmul
+[ -x "$BUILD/bin/bench_matmul_openblas" ] && bench=$BUILD/bin/bench_matmul_openblas
 echo "Machine: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc 2>/dev/null || sysctl -n hw.ncpu) cores"
+micro=$("$BUILD"/bin/chA1 --experiment steps --max-n 64 2>/dev/null | sed -n 's/^micro-kernels in this build: //p')
+echo "Micro-kernels in this build: $micro (common/matmul uses the first)"
+# Debian 12's OpenBLAS (0.3.21) predates some CPUs and falls back to its slowest x86-64
+# kernels ("Prescott") on them; a fair comparison tells it which kernels the CPU runs.
+core=$("$bench" 64 header 2>&1 >/dev/null)
+case "$core" in
+    *Prescott*|*prescott*)
+        if grep -q avx512f /proc/cpuinfo 2>/dev/null; then OPENBLAS_CORETYPE=SkylakeX
+        elif grep -q avx2 /proc/cpuinfo 2>/dev/null; then OPENBLAS_CORETYPE=Haswell; fi
+        if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+            export OPENBLAS_CORETYPE
+            core="$core detected; using OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE (this CPU has its instructions)"
+        fi ;;
+esac
+echo "$core"
 echo
-echo "## matmul (GFLOP/s, best of several runs)"
+echo "## matmul (GFLOP/s, best of repeated runs of at least 0.2 s)"
 echo
-echo "| shape | M x N x K | op | threads | naive | common/matmul |"
-echo "|---|---|---|---|---|---|"
-for t in 1 2; do OMP_NUM_THREADS=$t "$BUILD/bin/bench_matmul" 1024; done
+"$bench" 64 header 2>/dev/null
+for t in 1 2; do OMP_NUM_THREADS=$t "$bench" "${BENCH_MAX_N:-2048}"; done
 echo
 echo "## chapters, quick mode, whole process"
 echo
 echo "| chapter | wall seconds | peak memory (MiB) |"
 echo "|---|---|---|"
+mkdir -p "$BUILD/out"
 for bin in "$BUILD"/bin/ch[0-9A-Z]*; do
     name=$(basename "$bin")
     if [ -x /usr/bin/time ] && /usr/bin/time -f "%e" true >/dev/null 2>&1; then

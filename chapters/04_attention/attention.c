@@ -64,15 +64,15 @@ void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, cons
     for (size_t bh = 0; bh < (size_t)B * NH; bh++) {
         const float *qh = q + bh * head, *kh = k + bh * head, *vh = v + bh * head;
         const float *p = probs + bh * tt, *d_o = d_out + bh * head;
-        if (d_v) matmul(d_v + bh * head, p, d_o, T, hd, T, 1, 0, 1.0f);   // d_V += P^T d_O (4.12)
+        if (d_v) matmul(d_v + bh * head, p, d_o, T, hd, T, 1, 0, 1.0f);   // d_V += P^T d_O (4.11)
         if (!d_q && !d_k) continue;
-        matmul(d_p, d_o, vh, T, T, hd, 0, 1, 0.0f);                        // d_P = d_O V^T (4.7)
+        matmul(d_p, d_o, vh, T, T, hd, 0, 1, 0.0f);                        // d_P = d_O V^T (4.6)
         for (size_t i = 0; i < tt; i++) d_s[i] = 0.0f;
         for (int t = 0; t < T; t++)
             attention_softmax_row_backward(d_s + (size_t)t * T, p + (size_t)t * T, d_p + (size_t)t * T, T);
         for (size_t i = 0; i < tt; i++) d_s[i] *= scale;   // S = scale Q K^T: the scale comes along
-        if (d_q) matmul(d_q + bh * head, d_s, kh, T, hd, T, 0, 0, 1.0f);   // d_Q += d_S K (4.10)
-        if (d_k) matmul(d_k + bh * head, d_s, qh, T, hd, T, 1, 0, 1.0f);   // d_K += d_S^T Q (4.11)
+        if (d_q) matmul(d_q + bh * head, d_s, kh, T, hd, T, 0, 0, 1.0f);   // d_Q += d_S K (4.9)
+        if (d_k) matmul(d_k + bh * head, d_s, qh, T, hd, T, 1, 0, 1.0f);   // d_K += d_S^T Q (4.10)
     }
 }
 

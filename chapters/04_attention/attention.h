@@ -1,7 +1,7 @@
 // attention.h: scaled dot-product attention, the core of the Transformer
 // (Vaswani et al. 2017), as an explicit forward/backward pair.
 //   S = scale * Q K^T,  P = softmax_rows(mask(S)),  O = P V          (4.1)-(4.3)
-// Derivations: chapters/04_attention/README.md, equations (4.1)-(4.12).
+// Derivations: chapters/04_attention/README.md, equations (4.1)-(4.11).
 //
 // Layout: B sequences, NH heads, T positions, hd features per head, row-major
 // (B,NH,T,hd). The (T,T) matrices are per (sequence, head): probs is (B,NH,T,T).
@@ -32,12 +32,12 @@ void attention_softmax_row(float *probs, const float *scores, int n_visible, int
 void attention_softmax_row_backward(float *d_scores, const float *probs, const float *d_probs, int n);
 
 // q, k, v (B,NH,T,hd) -> out (B,NH,T,hd); saves probs (B,NH,T,T) for backward.
-// scale is normally 1/sqrt(hd) (eq. 4.9); the scaling experiment also runs scale = 1.
+// scale is normally 1/sqrt(hd) (eq. 4.1, why: 4.12); the scaling experiment also runs scale = 1.
 // lengths (B) or NULL; causal 0/1.
 void attention_forward(float *out, float *probs, const float *q, const float *k, const float *v,
                        const int *lengths, int causal, float scale, int B, int NH, int T, int hd);
 
-// Accumulates (+=) into d_q, d_k, d_v (B,NH,T,hd), eqs. (4.8), (4.10)-(4.12):
+// Accumulates (+=) into d_q, d_k, d_v (B,NH,T,hd), eqs. (4.6)-(4.11):
 //   d_P = d_O V^T;  d_S = softmax JVP of d_P;  d_Q += scale d_S K;
 //   d_K += scale d_S^T Q;  d_V += P^T d_O.
 // Any of d_q, d_k, d_v may be NULL (not needed). scratch: 2*T*T floats, caller-owned.

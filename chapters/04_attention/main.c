@@ -22,6 +22,10 @@
 #include "common/svg.h"
 #include "common/timer.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 typedef struct {
     CommonOpts common;
     const char *experiment;
@@ -39,27 +43,31 @@ static const char *out_path(char *buf, size_t n, const Opts *o, const char *name
 // ---- (a) scaling -------------------------------------------------------------------------
 
 // For head sizes d, draws a query q and N_KEYS keys k ~ N(0, I_d), forms the scores
-// s_j = scale * q.k_j, and measures the softmax row: its entropy, its largest weight,
-// and how much gradient gets through it to the scores, |d_s| for a random upstream
-// gradient d_p ~ N(0, I) (eq. 4.8). With large scores the softmax saturates: one weight
-// near 1, the rest near 0, and its Jacobian, hence d_s, goes to zero.
+// s_j = scale * q.k_j, and measures the softmax row: its entropy and largest weight;
+// the gradient that gets through it to the scores, |d_s| (eq. 4.8), for a random
+// upstream gradient d_p ~ N(0, I); how many keys share that gradient (participation
+// ratio (sum_j |d_s_j|)^2 / sum_j d_s_j^2: N_KEYS when all get the same, 1 when one
+// gets it all); and the gradient that reaches the query, d_q = scale * sum_j d_s_j k_j
+// (eq. 4.9), which is what a learning step of W_q sees.
 static void experiment_scaling(const Opts *o, FILE *csv) {
     printf("\n== scaling: softmax of q.k over %d keys, q,k ~ N(0,1), with and without 1/sqrt(d) ==\n", 64);
-    enum { N_KEYS = 64, N_D = 5 };
+    enum { N_KEYS = 64, N_D = 5, N_STATS = 6 };
     const int ds[N_D] = {4, 16, 64, 256, 1024};
+    static const char *stat_names[N_STATS] = {"score_std", "entropy", "max_p", "grad_s_norm", "grad_keys", "grad_q_norm"};
     int trials = o->common.quick ? 50 : 400;
     Rng rng;
     rng_seed(&rng, (uint64_t)o->common.seed * 31u + 4);
     float *q = xmalloc(sizeof(float) * 1024), *k = xmalloc(sizeof(float) * N_KEYS * 1024);
     float s[N_KEYS], p[N_KEYS], d_p[N_KEYS], d_s[N_KEYS];
-    float ent[2][N_D], grad[2][N_D], xs[N_D];
-    printf("%6s | %-35s | %-35s\n", "", "scaled by 1/sqrt(d)", "unscaled");
-    printf("%6s | %8s %8s %8s %8s | %8s %8s %8s %8s\n", "d", "std(s)", "entropy", "max p", "|d_s|", "std(s)",
-           "entropy", "max p", "|d_s|");
+    float ent[2][N_D], grad[2][N_D], grad_q[2][N_D], xs[N_D];
+    printf("%6s | %-53s | %-53s\n", "", "scaled by 1/sqrt(d)", "unscaled");
+    printf("%6s |", "d");
+    for (int v = 0; v < 2; v++) printf(" %7s %7s %7s %7s %7s %7s |", "std(s)", "entropy", "max p", "|d_s|", "keys", "|d_q|");
+    printf("\n");
     for (int di = 0; di < N_D; di++) {
         int d = ds[di];
         xs[di] = (float)d;
-        double acc[2][4] = {{0}};   // sum of s^2, entropy, max p, |d_s|
+        double acc[2][N_STATS] = {{0}};   // sum over trials of the stats above (s^2 for the first)
         for (int trial = 0; trial < trials; trial++) {
             for (int i = 0; i < d; i++) q[i] = rng_normal(&rng);
             for (int i = 0; i < N_KEYS * d; i++) k[i] = rng_normal(&rng);
@@ -77,34 +85,42 @@ static void experiment_scaling(const Opts *o, FILE *csv) {
                 for (int j = 0; j < N_KEYS; j++) pmax = fmaxf(pmax, p[j]);
                 memset(d_s, 0, sizeof d_s);
                 attention_softmax_row_backward(d_s, p, d_p, N_KEYS);
-                double norm = 0;
-                for (int j = 0; j < N_KEYS; j++) norm += (double)d_s[j] * d_s[j];
-                acc[v][1] += attention_entropy(p, N_KEYS), acc[v][2] += pmax, acc[v][3] += sqrt(norm);
+                double sq = 0, abs_sum = 0, dq_sq = 0;
+                for (int j = 0; j < N_KEYS; j++) sq += (double)d_s[j] * d_s[j], abs_sum += fabs((double)d_s[j]);
+                for (int i = 0; i < d; i++) {
+                    double dq = 0;
+                    for (int j = 0; j < N_KEYS; j++) dq += (double)d_s[j] * k[j * d + i];
+                    dq_sq += (scale * dq) * (scale * dq);
+                }
+                acc[v][1] += attention_entropy(p, N_KEYS), acc[v][2] += pmax, acc[v][3] += sqrt(sq);
+                acc[v][4] += sq > 0 ? abs_sum * abs_sum / sq : 0, acc[v][5] += sqrt(dq_sq);
             }
         }
+        printf("%6d |", d);
         for (int v = 0; v < 2; v++) {
-            ent[v][di] = (float)(acc[v][1] / trials), grad[v][di] = (float)(acc[v][3] / trials);
-            fprintf(csv, "scaling,%s,%d,score_std,%.6g\nscaling,%s,%d,entropy,%.6g\nscaling,%s,%d,max_p,%.6g\n"
-                         "scaling,%s,%d,grad_s_norm,%.6g\n",
-                    v ? "unscaled" : "scaled", d, sqrt(acc[v][0] / trials), v ? "unscaled" : "scaled", d,
-                    acc[v][1] / trials, v ? "unscaled" : "scaled", d, acc[v][2] / trials, v ? "unscaled" : "scaled", d,
-                    acc[v][3] / trials);
+            double mean[N_STATS];
+            mean[0] = sqrt(acc[v][0] / trials);
+            for (int t = 1; t < N_STATS; t++) mean[t] = acc[v][t] / trials;
+            ent[v][di] = (float)mean[1], grad[v][di] = (float)mean[3], grad_q[v][di] = (float)mean[5];
+            for (int t = 0; t < N_STATS; t++)
+                fprintf(csv, "scaling,%s,%d,%s,%.6g\n", v ? "unscaled" : "scaled", d, stat_names[t], mean[t]);
+            printf(" %7.2f %7.3f %7.3f %7.3f %7.1f %7.3f |", mean[0], mean[1], mean[2], mean[3], mean[4], mean[5]);
         }
-        printf("%6d | %8.2f %8.3f %8.3f %8.3g | %8.2f %8.3f %8.3f %8.3g\n", d, sqrt(acc[0][0] / trials),
-               acc[0][1] / trials, acc[0][2] / trials, acc[0][3] / trials, sqrt(acc[1][0] / trials),
-               acc[1][1] / trials, acc[1][2] / trials, acc[1][3] / trials);
+        printf("\n");
     }
-    printf("(%d trials per d; entropy of the uniform row over %d keys is log %d = %.3f)\n", trials, N_KEYS, N_KEYS,
-           log((double)N_KEYS));
+    printf("(%d trials per d; entropy of the uniform row over %d keys is log %d = %.3f; keys: how many\n"
+           " keys share the gradient to the scores, %d if all equally)\n", trials, N_KEYS, N_KEYS,
+           log((double)N_KEYS), N_KEYS);
     char path[4096];
     SvgSeries se[2] = {{"scaled by 1/sqrt(d)", xs, ent[0], N_D}, {"unscaled", xs, ent[1], N_D}};
     SvgPlot pe = {.title = "Softmax entropy over 64 keys vs head size d", .xlabel = "d (log scale)",
                   .ylabel = "entropy (nats)", .log_x = 1};
     svg_line_plot(out_path(path, sizeof path, o, "scaling_entropy.svg"), &pe, se, 2);
-    SvgSeries sg[2] = {{"scaled by 1/sqrt(d)", xs, grad[0], N_D}, {"unscaled", xs, grad[1], N_D}};
-    SvgPlot pg = {.title = "Gradient through the softmax, |d_s|, vs d", .xlabel = "d (log scale)",
-                  .ylabel = "|d_s| (log scale)", .log_x = 1, .log_y = 1};
-    svg_line_plot(out_path(path, sizeof path, o, "scaling_grad.svg"), &pg, sg, 2);
+    SvgSeries sg[4] = {{"|d_s|, scaled", xs, grad[0], N_D}, {"|d_s|, unscaled", xs, grad[1], N_D},
+                       {"|d_q|, scaled", xs, grad_q[0], N_D}, {"|d_q|, unscaled", xs, grad_q[1], N_D}};
+    SvgPlot pg = {.title = "Gradient at the scores (|d_s|) and at the query (|d_q|) vs d", .xlabel = "d (log scale)",
+                  .ylabel = "norm (log scale)", .log_x = 1, .log_y = 1};
+    svg_line_plot(out_path(path, sizeof path, o, "scaling_grad.svg"), &pg, sg, 4);
     free(q), free(k);
 }
 
@@ -112,6 +128,12 @@ static void experiment_scaling(const Opts *o, FILE *csv) {
 
 static void experiment_cost(const Opts *o, FILE *csv) {
     enum { D = 64, MAX_POINTS = 16 };
+#ifdef _OPENMP
+    // One thread: the curve is about how work grows with n, and a second thread would
+    // add its start-up cost (and, beside another busy program, its waits) to small n.
+    const int threads_before = omp_get_max_threads();
+    omp_set_num_threads(1);
+#endif
     int max_n = o->max_n > 0 ? o->max_n : (o->common.quick ? 1024 : 2048);
     printf("\n== cost: one head, d = %d, forward and forward+backward as n grows ==\n", D);
     printf("%6s %12s %14s %12s %14s %12s\n", "n", "fwd ms", "fwd+bwd ms", "GFLOP/s", "n x n MiB", "peak RSS MiB");
@@ -163,6 +185,9 @@ static void experiment_cost(const Opts *o, FILE *csv) {
     SvgPlot pm = {.title = "Attention memory vs sequence length", .xlabel = "n (log scale)",
                   .ylabel = "MiB (log scale)", .log_x = 1, .log_y = 1};
     svg_line_plot(out_path(path, sizeof path, o, "cost_memory.svg"), &pm, sm, 1);
+#ifdef _OPENMP
+    omp_set_num_threads(threads_before);
+#endif
 }
 
 // ---- (c) associative recall ---------------------------------------------------------------
@@ -377,7 +402,10 @@ int main(int argc, char **argv) {
     cli_require(o.width >= 1 && o.heads >= 1 && o.width % o.heads == 0, "--heads must divide --width (both positive)");
     cli_require(o.pairs >= 1 && o.pairs <= 64, "--pairs must be in 1..64");
     cli_require(o.keys >= o.pairs, "--keys must be at least --pairs (keys in a sequence are distinct)");
-    cli_require(o.values >= 2, "--values must be at least 2");
+    cli_require(o.values >= 2 && o.values <= 1000, "--values must be in 2..1000");
+    cli_require(o.keys <= 1000, "--keys must be at most 1000");
+    cli_require(o.width <= 1024, "--width must be at most 1024");
+    cli_require(o.steps <= 1000000, "--steps must be at most 1,000,000");
     cli_require(o.max_n == 0 || (o.max_n >= 64 && o.max_n <= 16384), "--max-n must be in 64..16384");
     if (o.common.data) fprintf(stderr, "note: --data is not used by chapter 04 (its data is generated)\n");
     if (make_dirs(o.common.out) != 0) DIE("%s: cannot create the output directory", o.common.out);

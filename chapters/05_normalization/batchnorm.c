@@ -41,7 +41,7 @@ void batchnorm_forward(float *out, float *mean, float *rstd, const float *x,
             column_stats(x, NULL, N, C, c, &mu, &var);
             mean[c] = (float)mu;
             rstd[c] = (float)(1.0 / sqrt(var + BATCHNORM_EPS));
-            if (running_mean && running_var) {   // (5.10), unbiased variance (5.11)
+            if (running_mean && running_var) {   // (5.10), with the unbiased variance
                 double unbiased = N > 1 ? var * N / (N - 1) : var;
                 running_mean[c] = (1 - momentum) * running_mean[c] + momentum * (float)mu;
                 running_var[c] = (1 - momentum) * running_var[c] + momentum * (float)unbiased;

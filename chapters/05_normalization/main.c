@@ -148,7 +148,7 @@ static void experiment_batchsize(const Opts *o, FILE *csv, const IdxDataset *tra
                       {"batch norm, train mode (batch stats)", xs, acc_tr[0], NB},
                       {"layer norm", xs, acc_ev[1], NB}};
     SvgPlot plot = {"Validation accuracy vs training batch size", "batch size", "validation accuracy", 0, 1, 0, 1};
-    svg_line_plot(out_path(path, sizeof path, o, "ch05_batchsize.svg"), &plot, s, 3);
+    svg_line_plot(out_path(path, sizeof path, o, "batchsize.svg"), &plot, s, 3);
 }
 
 // ---- (c) padding -------------------------------------------------------------------------
@@ -231,6 +231,7 @@ static void train_depth(const Opts *o, FILE *csv, const IdxDataset *train, const
             }
             tensorlist_zero_grad(&r.params);
             float loss = residual_forward_loss(&r, xb, yb, bs);
+            check_finite(loss, "training loss", step + 1);
             residual_backward(&r, yb);
             adam_step(&opt, &r.params);
             curve[k][step] = loss;
@@ -256,7 +257,7 @@ static void train_depth(const Opts *o, FILE *csv, const IdxDataset *train, const
     if (res) {
         snprintf(title, sizeof title, "Training loss, %d residual blocks", L);
         SvgPlot lp = {title, "step", "training loss (batch of 32)", 0, 0, 0, 0};
-        svg_line_plot(out_path(path, sizeof path, o, "ch05_depth_training.svg"), &lp, s, NK);
+        svg_line_plot(out_path(path, sizeof path, o, "depth_training.svg"), &lp, s, NK);
     }
     for (int k = 0; k < NK; k++) free(curve[k]);
     free(steps_x);
@@ -310,7 +311,7 @@ static void experiment_depth(const Opts *o, FILE *csv, const IdxDataset *train, 
     for (int k = 0; k < NK; k++) s[k] = (SvgSeries){residual_kind_name(kinds[k]), xs, curves[k], curve_L};
     snprintf(title, sizeof title, "||dL/dW|| per block at initialisation, %d blocks", curve_L);
     SvgPlot plot = {title, "block (1 = nearest the input)", "gradient norm (log)", 1, 0, 0, 0};
-    svg_line_plot(out_path(path, sizeof path, o, "ch05_depth_gradnorm.svg"), &plot, s, NK);
+    svg_line_plot(out_path(path, sizeof path, o, "depth_gradnorm.svg"), &plot, s, NK);
 
     for (int k = 0; k < NK; k++) free(curves[k]);
     free(xs);

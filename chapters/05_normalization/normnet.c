@@ -9,6 +9,7 @@
 #include "chapters/02_backprop/optim.h"
 #include "chapters/05_normalization/batchnorm.h"
 #include "chapters/05_normalization/layernorm.h"
+#include "common/err.h"
 #include "common/init.h"
 #include "common/mem.h"
 #include "common/progress.h"
@@ -168,6 +169,7 @@ float normnet_train(NormNet *net, const float *x, const int *y, int n, int batch
             }
             tensorlist_zero_grad(&net->params);
             float loss = normnet_forward_loss(net, xb, yb, B, 1, 1);
+            check_finite(loss, "training loss", step + 1);   // stop on NaN/Inf with a cure
             normnet_backward(net, yb);
             adam_step(&opt, &net->params);
             epoch_loss += (double)loss * B;

@@ -9,7 +9,7 @@
 //   output: logits = LN_f(h_L) Wo^T + bo (LN_f only for pre-LN), softmax cross-entropy
 // with f(u) = act(u W_l^T + b_l), act = tanh or relu. Pre-LN keeps the identity path
 // h_l -> h_{l+1} free of any norm, so dL/dh_l = dL/dh_L + (terms through the f's):
-// gradients reach the first block undiminished (README eq. (5.13)).
+// gradients reach the first block undiminished (README eq. (5.16)).
 #ifndef CH05_RESIDUAL_H
 #define CH05_RESIDUAL_H
 

@@ -57,14 +57,16 @@ static int threads_available(void) {
 static void experiment_roofline(const Opts *o, FILE *csv, Results *res) {
     printf("\n== roofline: what one core can do at most ==\n");
     res->peak = roofline_peak_gflops(o->common.quick ? 0.2 : 1.0);
-    // L2 (4 MiB here): three arrays of 64K floats, 768 KiB in all. Memory: three
-    // arrays of 64M floats, 768 MiB in all, three times the 260 MiB L3 of the machine
-    // the README's numbers come from.
+    // L2-resident: three arrays of 64K floats, 768 KiB in all (L2 is 2 MiB per core on
+    // the machine of the README's numbers). Memory: three arrays of 64M floats, 768 MiB,
+    // three times that machine's 260 MiB L3; 192 MiB with --quick, which a large L3
+    // may still partly hold (the printout says which size was used).
+    const size_t mem_floats = (size_t)1 << (o->common.quick ? 24 : 26);
     res->bw_l2 = roofline_bandwidth_gbs((size_t)1 << 16, 200);
-    res->bw_mem = roofline_bandwidth_gbs((size_t)1 << 26, o->common.quick ? 2 : 5);
+    res->bw_mem = roofline_bandwidth_gbs(mem_floats, o->common.quick ? 2 : 5);
     printf("peak, 1 core        %8.1f GFLOP/s  (independent FMA chains, full vector width)\n", res->peak);
     printf("bandwidth, L2       %8.1f GB/s     (triad on 768 KiB)\n", res->bw_l2);
-    printf("bandwidth, memory   %8.1f GB/s     (triad on 768 MiB)\n", res->bw_mem);
+    printf("bandwidth, memory   %8.1f GB/s     (triad on %zu MiB)\n", res->bw_mem, 3 * mem_floats * 4 >> 20);
     printf("machine balance     %8.1f flops per byte from memory: a kernel needs at least\n"
            "                             this many flops per byte it moves to be compute-bound\n",
            res->peak / res->bw_mem);

@@ -206,8 +206,17 @@ static void train_depth(const Opts *o, FILE *csv, const IdxDataset *train, const
                         const ResNormKind *kinds, int NK, Results *res) {
     int W = o->width, steps = o->steps ? o->steps : (o->common.quick ? 150 : 600), bs = 32;
     printf("\ntraining at L = %d: %d Adam steps (lr %g, no warm-up) of %d images\n", L, steps, (double)o->lr, bs);
-    printf("%-11s | %10s %10s | %8s\n", "norm", "loss @1", "loss end", "val acc");
-    float *curve[8], *steps_x = xmalloc(sizeof(float) * (size_t)steps);
+    // ||dW|| of the first block over that of the last, at a few steps: how the gradient
+    // is shared along the stack once training moves the weights
+    enum { N_PROBE = 6 };
+    const int probe_at[N_PROBE] = {1, 10, 30, 100, 300, 600};
+    printf("%-11s | %10s %10s | %8s | first/last block |dW| at step", "norm", "loss @1", "loss end", "val acc");
+    for (int p = 0; p < N_PROBE; p++) printf(" %6d", probe_at[p]);
+    printf("\n");
+    float *curve[8], *steps_x = xmalloc(sizeof(float) * (size_t)steps), probe_x[N_PROBE], probes[8][N_PROBE];
+    int n_probe = 0;   // probes within --steps
+    for (int p = 0; p < N_PROBE; p++)
+        if (probe_at[p] <= steps) probe_x[n_probe++] = (float)probe_at[p];
     SvgSeries s[8];
     char path[4096], title[128];
     for (int i = 0; i < steps; i++) steps_x[i] = (float)(i + 1);
@@ -221,6 +230,8 @@ static void train_depth(const Opts *o, FILE *csv, const IdxDataset *train, const
         curve[k] = xmalloc(sizeof(float) * (size_t)steps);
         float *xb = xmalloc(sizeof(float) * (size_t)bs * train->dim);
         int yb[32];
+        float probe[N_PROBE];
+        for (int p = 0; p < N_PROBE; p++) probe[p] = NAN;
         Progress prog;
         progress_start(&prog, steps, "img");
         for (int step = 0; step < steps; step++) {
@@ -233,6 +244,8 @@ static void train_depth(const Opts *o, FILE *csv, const IdxDataset *train, const
             float loss = residual_forward_loss(&r, xb, yb, bs);
             check_finite(loss, "training loss", step + 1);
             residual_backward(&r, yb);
+            for (int p = 0; p < N_PROBE; p++)
+                if (step + 1 == probe_at[p]) probe[p] = r.block_grad_norm[0] / r.block_grad_norm[L - 1];
             adam_step(&opt, &r.params);
             curve[k][step] = loss;
             if (step % 10 == 0) fprintf(csv, "depth_train_L%d,%s,%d,loss,%.6g\n", L, residual_kind_name(kinds[k]), step + 1, (double)loss);
@@ -243,7 +256,17 @@ static void train_depth(const Opts *o, FILE *csv, const IdxDataset *train, const
         double tail = 0;
         int nt = steps < 20 ? steps : 20;
         for (int i = steps - nt; i < steps; i++) tail += curve[k][i] / nt;
-        printf("%-11s | %10.4f %10.4f | %8.4f\n", residual_kind_name(kinds[k]), (double)curve[k][0], tail, (double)acc);
+        printf("%-11s | %10.4f %10.4f | %8.4f |                            ", residual_kind_name(kinds[k]),
+               (double)curve[k][0], tail, (double)acc);
+        memcpy(probes[k], probe, sizeof probe);
+        for (int p = 0; p < N_PROBE; p++) {
+            if (isnan(probe[p])) printf(" %6s", "-");
+            else printf(" %6.3g", (double)probe[p]);
+            if (!isnan(probe[p]))
+                fprintf(csv, "depth_train_L%d,%s,%d,grad_ratio_first_last,%.6g\n", L, residual_kind_name(kinds[k]),
+                        probe_at[p], (double)probe[p]);
+        }
+        printf("\n");
         fprintf(csv, "depth_train,%s,%d,val_acc,%.6g\n", residual_kind_name(kinds[k]), L, (double)acc);
         if (res && kinds[k] == RESNORM_PRE) res->preln_acc = acc;
         if (res && kinds[k] == RESNORM_POST) res->postln_acc = acc;
@@ -258,12 +281,37 @@ static void train_depth(const Opts *o, FILE *csv, const IdxDataset *train, const
         snprintf(title, sizeof title, "Training loss, %d residual blocks", L);
         SvgPlot lp = {title, "step", "training loss (batch of 32)", 0, 0, 0, 0};
         svg_line_plot(out_path(path, sizeof path, o, "depth_training.svg"), &lp, s, NK);
+        SvgSeries sr[8];
+        for (int k = 0; k < NK; k++) sr[k] = (SvgSeries){residual_kind_name(kinds[k]), probe_x, probes[k], n_probe};
+        snprintf(title, sizeof title, "First block's |dW| / last block's, during training, %d blocks", L);
+        SvgPlot rp = {title, "training step (log scale)", "ratio (log scale)", 1, 1, 0, 0};
+        svg_line_plot(out_path(path, sizeof path, o, "depth_grad_ratio.svg"), &rp, sr, NK);
     }
     for (int k = 0; k < NK; k++) free(curve[k]);
     free(steps_x);
 }
 
 // ---- (d) depth ---------------------------------------------------------------------------
+// How different the B examples still are at a layer: for each feature, the standard
+// deviation across the batch; their RMS over the features, divided by the RMS of all
+// entries. About 1 when the examples vary as much as the values themselves, 0 when every
+// example is mapped to the same vector (the top of the stack then cannot tell them apart,
+// whatever the gradient does).
+static double batch_spread(const float *h, int B, int W) {
+    double var_sum = 0, sq_sum = 0;
+    for (int c = 0; c < W; c++) {
+        double mu = 0, var = 0;
+        for (int i = 0; i < B; i++) mu += h[(size_t)i * W + c];
+        mu /= B;
+        for (int i = 0; i < B; i++) {
+            double v = h[(size_t)i * W + c];
+            var += (v - mu) * (v - mu), sq_sum += v * v;
+        }
+        var_sum += var / B;
+    }
+    return sq_sum > 0 ? sqrt(var_sum / W) / sqrt(sq_sum / ((double)B * W)) : 0.0;
+}
+
 static void experiment_depth(const Opts *o, FILE *csv, const IdxDataset *train, const IdxDataset *val,
                              Results *res) {
     enum { NK = 4, MAXL = 4 };
@@ -272,8 +320,9 @@ static void experiment_depth(const Opts *o, FILE *csv, const IdxDataset *train, 
     int W = o->width, B = 64;
     printf("\n== depth: residual stacks of width %d, f = linear+tanh; gradient norms at initialisation ==\n", W);
     printf("batch of %d Fashion-MNIST images; ratio = ||dL/dW|| of the first block / of the last block\n", B);
-    printf("%-11s %5s | %12s %12s %10s | %14s %14s\n", "norm", "L", "|dW| first", "|dW| last", "ratio", "|dL/dh_0|",
-           "|dL/dh_L|");
+    printf("spread = how much the %d examples still differ at a layer (1: as much as the values; 0: all alike)\n", B);
+    printf("%-11s %5s | %12s %12s %10s | %14s %14s | %9s %9s\n", "norm", "L", "|dW| first", "|dW| last", "ratio",
+           "|dL/dh_0|", "|dL/dh_L|", "spread h_0", "spread h_L");
     float *curves[NK] = {0};
     int curve_L = depths[nd - 1];
     for (int di = 0; di < nd; di++) {
@@ -287,9 +336,13 @@ static void experiment_depth(const Opts *o, FILE *csv, const IdxDataset *train, 
             residual_forward_loss(&r, train->images, train->labels, B);
             residual_backward(&r, train->labels);
             float first = r.block_grad_norm[0], last = r.block_grad_norm[L - 1], ratio = first / last;
-            printf("%-11s %5d | %12.4g %12.4g %10.4g | %14.4g %14.4g\n", residual_kind_name(kinds[k]), L, (double)first,
-                   (double)last, (double)ratio, (double)r.input_grad_norm[0], (double)r.input_grad_norm[L]);
-            fprintf(csv, "depth,%s,%d,grad_ratio_first_last,%.6g\n", residual_kind_name(kinds[k]), L, (double)ratio);
+            const size_t slot = (size_t)B * W;   // r.h holds depth+1 slots of (max_batch = B, W)
+            double spread0 = batch_spread(r.h, B, W), spreadL = batch_spread(r.h + (size_t)L * slot, B, W);
+            printf("%-11s %5d | %12.4g %12.4g %10.4g | %14.4g %14.4g | %9.3f %9.4f\n", residual_kind_name(kinds[k]), L,
+                   (double)first, (double)last, (double)ratio, (double)r.input_grad_norm[0],
+                   (double)r.input_grad_norm[L], spread0, spreadL);
+            fprintf(csv, "depth,%s,%d,grad_ratio_first_last,%.6g\ndepth,%s,%d,spread_top,%.6g\n",
+                    residual_kind_name(kinds[k]), L, (double)ratio, residual_kind_name(kinds[k]), L, spreadL);
             if (L == curve_L) {
                 curves[k] = xmalloc(sizeof(float) * (size_t)L);
                 memcpy(curves[k], r.block_grad_norm, sizeof(float) * (size_t)L);

@@ -58,7 +58,7 @@ void tanh_backward(float *d_x, const float *d_y, const float *y, int n) {
 // nothing mathematically (README eq. (2.10)) but keeps every exp() in (0, 1], so
 // logits like 1000 do not overflow to Inf. Returns log sum_c exp(z_c) = max +
 // log sum exp(z - max), in double (the loss subtracts a logit from it).
-static double softmax_row(float *probs, const float *z, int C) {
+double softmax_row(float *probs, const float *z, int C) {
     float max = z[0];
     for (int c = 1; c < C; c++)
         if (z[c] > max) max = z[c];

@@ -28,6 +28,11 @@ void tanh_forward(float *y, const float *x, int n);
 // d_x += d_y * (1 - y^2): written with the OUTPUT y, which the forward pass kept
 void tanh_backward(float *d_x, const float *d_y, const float *y, int n);
 
+// One row of C logits -> probabilities, numerically stable: subtracts the row's max
+// first (README eq. (2.10)). Returns log sum_c exp(z_c), in double, for the loss.
+// Chapter 04's attention applies it to the visible keys of each row.
+double softmax_row(float *probs, const float *z, int C);
+
 // Row-wise softmax, numerically stable (subtracts each row's max first).
 // logits (B,C) -> probs (B,C)
 void softmax_forward(float *probs, const float *logits, int B, int C);

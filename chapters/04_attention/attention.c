@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "chapters/02_backprop/layers.h"
 #include "common/matmul.h"
 
 int attention_visible_keys(int t, int T, int length, int causal) {
@@ -14,20 +15,11 @@ int attention_visible_keys(int t, int T, int length, int causal) {
 }
 
 void attention_softmax_row(float *probs, const float *scores, int n_visible, int n) {
-    // Max subtraction (4.5): exp(s - m) <= 1 never overflows and the sum is >= 1,
-    // so huge scores (a model that has become very confident) stay finite.
-    float m = -INFINITY;
-    for (int j = 0; j < n_visible; j++)
-        if (scores[j] > m) m = scores[j];
-    double sum = 0.0;
-    for (int j = 0; j < n_visible; j++) {
-        probs[j] = expf(scores[j] - m);
-        sum += probs[j];
-    }
-    // n_visible == 0 never enters the loops: the row stays all zero, as documented.
-    float inv = n_visible > 0 ? (float)(1.0 / sum) : 0.0f;
-    for (int j = 0; j < n_visible; j++) probs[j] *= inv;
-    for (int j = n_visible; j < n; j++) probs[j] = 0.0f;   // masked: exactly 0
+    // The visible keys get chapter 02's stable softmax: max subtraction (4.5), so that
+    // exp(s - m) <= 1 never overflows and huge scores (a very confident model) stay
+    // finite. Masked keys get exactly 0; a row with no visible key is all zeros.
+    if (n_visible > 0) softmax_row(probs, scores, n_visible);
+    for (int j = n_visible > 0 ? n_visible : 0; j < n; j++) probs[j] = 0.0f;
 }
 
 void attention_softmax_row_backward(float *d_scores, const float *probs, const float *d_probs, int n) {

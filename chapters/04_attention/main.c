@@ -237,7 +237,7 @@ static void recall_heatmaps(const Opts *o, RecallModel *m, const float *x, const
     svg_heatmap(out_path(path, sizeof path, o, "recall_attention_full.svg"), title, tt, T, T, rows, cols, 1);
     // (2) SHOW examples: where the query token looks, averaged over heads.
     float *qrows = fzeros((size_t)SHOW * T);
-    char rowbuf[SHOW][48], colbuf[32][16];
+    char rowbuf[SHOW][48], colbuf[32][24];
     const char *rl[SHOW], *cl[32];
     for (int b = 0; b < SHOW; b++) {
         for (int h = 0; h < NH; h++)

@@ -50,11 +50,13 @@ Test(A1_steps, names_are_numbered) {
 }
 
 Test(A1_roofline, peak_and_bandwidth_are_plausible) {
-    // Any machine this book runs on does between 0.5 and 10,000 GFLOP/s per core and
-    // streams between 0.1 and 10,000 GB/s; a loop the compiler deleted would report
-    // far more, a broken timer NaN or infinity.
+    // Any machine this book runs on does less than 10,000 GFLOP/s per core and streams
+    // less than 10,000 GB/s; a loop the compiler deleted would report far more, a
+    // broken timer NaN or infinity. The lower bounds are loose on purpose: under
+    // `make test SANITIZE=1` (-O1, every access checked) the FMA loop measured 0.28
+    // GFLOP/s, against 175 in a normal build.
     double peak = roofline_peak_gflops(0.02);
-    cr_assert(isfinite(peak) && peak > 0.5 && peak < 1e4, "peak %g GFLOP/s", peak);
+    cr_assert(isfinite(peak) && peak > 0.01 && peak < 1e4, "peak %g GFLOP/s", peak);
     double bw = roofline_bandwidth_gbs(1 << 16, 5);
     cr_assert(isfinite(bw) && bw > 0.1 && bw < 1e4, "bandwidth %g GB/s", bw);
 }

@@ -293,3 +293,88 @@ Test(ch04_mha, padding_does_not_leak_into_valid_positions) {
     cr_assert_lt(d, 1e-6, "changing padded positions moved valid outputs by %g", d);
     cr_assert_gt(change_before(NULL, 0, 4), 1e-3, "without the mask padding must leak");
 }
+
+// ---- cross-attention: Tq queries over Tk keys (chapter 06's decoder) ----------------------
+
+Test(ch04_attention, cross_one_query_two_keys_by_hand) {
+    // One query q = (1, 0) over keys k1 = (1, 0), k2 = (0, 1), scale 1: scores 1 and 0,
+    // p = (e/(e+1), 1/(e+1)) = (0.7310586, 0.2689414); values 10 and 20 -> 12.689414.
+    float q[2] = {1, 0}, k[4] = {1, 0, 0, 1}, v[2] = {10, 20}, out[1], p[2];
+    attention_forward_qk(out, p, q, k, v, NULL, 0, 1.0f, 1, 1, 1, 2, 1);
+    cr_assert_float_eq(p[0], 0.7310586f, 1e-6);
+    cr_assert_float_eq(out[0], 12.689414f, 1e-4);
+    int len = 1;   // the second key is padding: all weight on the first
+    attention_forward_qk(out, p, q, k, v, &len, 0, 1.0f, 1, 1, 1, 2, 1);
+    cr_assert(p[0] == 1.0f && p[1] == 0.0f && out[0] == 10.0f, "p = (%g, %g), out %g", p[0], p[1], out[0]);
+}
+
+typedef struct {
+    Mha *m;
+    MhaCache *c;
+    float *x, *mem, *out;
+    const float *r;
+    const int *mem_lengths;
+    int B, Tq, Tk;
+} CrossCtx;
+
+static double cross_loss(void *vctx) {
+    CrossCtx *c = vctx;
+    mha_forward_cross(c->m, c->c, c->out, c->x, c->mem, c->mem_lengths, c->B, c->Tq, c->Tk);
+    return weighted_sum(c->out, c->r, (size_t)c->B * c->Tq * c->m->C);
+}
+
+static void check_cross_grads(const int *mem_lengths) {
+    enum { B = 2, TQ = 3, TK = 5, C = 8, NH = 2, NQ = B * TQ * C, NK = B * TK * C };
+    Rng rng;
+    rng_seed(&rng, 31);
+    Mha m;
+    MhaCache cache;
+    mha_create(&m, "cross", C, NH, &rng);
+    mha_cache_alloc_qk(&cache, B, TQ, TK, C, NH);
+    Tensor *ps[8] = {&m.wq, &m.wk, &m.wv, &m.wo, &m.bq, &m.bk, &m.bv, &m.bo};
+    for (int i = 4; i < 8; i++) fill_normal(ps[i]->data, ps[i]->size, 0.3f, &rng);
+    float *x = fzeros(NQ), *mem = fzeros(NK), *out = fzeros(NQ), *r = fzeros(NQ), *d_x = fzeros(NQ), *d_mem = fzeros(NK);
+    fill_normal(x, NQ, 1, &rng), fill_normal(mem, NK, 1, &rng), fill_normal(r, NQ, 1, &rng);
+    CrossCtx ctx = {&m, &cache, x, mem, out, r, mem_lengths, B, TQ, TK};
+    cross_loss(&ctx);
+    mha_backward_cross(&m, &cache, d_x, d_mem, r, x, mem, B, TQ, TK);
+    for (int i = 0; i < 8; i++) {
+        double err = gradcheck(cross_loss, &ctx, ps[i]->data, ps[i]->grad, ps[i]->size);
+        cr_assert_lt(err, 1e-2, "%s: max relative error %g", ps[i]->name, err);
+    }
+    double ex = gradcheck(cross_loss, &ctx, x, d_x, NQ), em = gradcheck(cross_loss, &ctx, mem, d_mem, NK);
+    cr_assert_lt(ex, 1e-2, "d_x: max relative error %g", ex);
+    cr_assert_lt(em, 1e-2, "d_mem: max relative error %g", em);
+    if (mem_lengths)   // padded memory positions get no gradient at all
+        for (int b = 0; b < B; b++)
+            for (int i = mem_lengths[b] * C; i < TK * C; i++)
+                cr_assert_eq(d_mem[b * TK * C + i], 0.0f, "padding of sequence %d got gradient", b);
+    free(x), free(mem), free(out), free(r), free(d_x), free(d_mem);
+    mha_cache_free(&cache);
+    mha_free(&m);
+}
+
+Test(ch04_mha, cross_backward_matches_finite_differences) { check_cross_grads(NULL); }
+Test(ch04_mha, cross_backward_padded_memory_matches_finite_differences) {
+    int mem_lengths[2] = {5, 2};
+    check_cross_grads(mem_lengths);
+}
+
+Test(ch04_mha, cross_with_x_as_memory_is_self_attention) {
+    // mha_forward_cross(x, x) must equal mha_forward(x): one implementation, two views.
+    enum { B = 2, T = 4, C = 8, NH = 2, N = B * T * C };
+    Rng rng;
+    rng_seed(&rng, 32);
+    Mha m;
+    MhaCache cache;
+    mha_create(&m, "attn", C, NH, &rng);
+    mha_cache_alloc(&cache, B, T, C, NH);
+    float x[N], a[N], b[N];
+    fill_normal(x, N, 1, &rng);
+    int lengths[B] = {4, 2};
+    mha_forward(&m, &cache, a, x, lengths, 0, B, T);
+    mha_forward_cross(&m, &cache, b, x, x, lengths, B, T, T);
+    for (int i = 0; i < N; i++) cr_assert_eq(a[i], b[i], "out[%d]: self %g, cross %g", i, a[i], b[i]);
+    mha_cache_free(&cache);
+    mha_free(&m);
+}

@@ -28,44 +28,55 @@ void attention_softmax_row_backward(float *d_scores, const float *probs, const f
     for (int j = 0; j < n; j++) d_scores[j] += probs[j] * (d_probs[j] - (float)dot);
 }
 
-void attention_forward(float *out, float *probs, const float *q, const float *k, const float *v,
-                       const int *lengths, int causal, float scale, int B, int NH, int T, int hd) {
-    size_t head = (size_t)T * hd, tt = (size_t)T * T;
+void attention_forward_qk(float *out, float *probs, const float *q, const float *k, const float *v,
+                          const int *lengths, int causal, float scale, int B, int NH, int Tq, int Tk, int hd) {
+    size_t q_head = (size_t)Tq * hd, k_head = (size_t)Tk * hd, tt = (size_t)Tq * Tk;
     for (int b = 0; b < B; b++) {
-        int len = lengths ? lengths[b] : T;
+        int len = lengths ? lengths[b] : Tk;
         for (int h = 0; h < NH; h++) {
             size_t bh = (size_t)b * NH + h;
-            const float *qh = q + bh * head, *kh = k + bh * head, *vh = v + bh * head;
-            float *p = probs + bh * tt, *o = out + bh * head;
+            const float *qh = q + bh * q_head, *kh = k + bh * k_head, *vh = v + bh * k_head;
+            float *p = probs + bh * tt, *o = out + bh * q_head;
             // S = scale * Q K^T (4.1), written into p, then turned into P in place.
-            matmul(p, qh, kh, T, T, hd, 0, 1, 0.0f);
+            matmul(p, qh, kh, Tq, Tk, hd, 0, 1, 0.0f);
             for (size_t i = 0; i < tt; i++) p[i] *= scale;
-            for (int t = 0; t < T; t++)
-                attention_softmax_row(p + (size_t)t * T, p + (size_t)t * T,
-                                      attention_visible_keys(t, T, len, causal), T);
-            matmul(o, p, vh, T, hd, T, 0, 0, 0.0f);   // O = P V (4.3)
+            for (int t = 0; t < Tq; t++)
+                attention_softmax_row(p + (size_t)t * Tk, p + (size_t)t * Tk,
+                                      attention_visible_keys(t, Tk, len, causal), Tk);
+            matmul(o, p, vh, Tq, hd, Tk, 0, 0, 0.0f);   // O = P V (4.3)
         }
+    }
+}
+
+void attention_forward(float *out, float *probs, const float *q, const float *k, const float *v,
+                       const int *lengths, int causal, float scale, int B, int NH, int T, int hd) {
+    attention_forward_qk(out, probs, q, k, v, lengths, causal, scale, B, NH, T, T, hd);
+}
+
+void attention_backward_qk(float *d_q, float *d_k, float *d_v, float *scratch, const float *d_out,
+                           const float *q, const float *k, const float *v, const float *probs, int B,
+                           int NH, int Tq, int Tk, int hd, float scale) {
+    size_t q_head = (size_t)Tq * hd, k_head = (size_t)Tk * hd, tt = (size_t)Tq * Tk;
+    float *d_p = scratch, *d_s = scratch + tt;
+    for (size_t bh = 0; bh < (size_t)B * NH; bh++) {
+        const float *qh = q + bh * q_head, *kh = k + bh * k_head, *vh = v + bh * k_head;
+        const float *p = probs + bh * tt, *d_o = d_out + bh * q_head;
+        if (d_v) matmul(d_v + bh * k_head, p, d_o, Tk, hd, Tq, 1, 0, 1.0f);   // d_V += P^T d_O (4.11)
+        if (!d_q && !d_k) continue;
+        matmul(d_p, d_o, vh, Tq, Tk, hd, 0, 1, 0.0f);                          // d_P = d_O V^T (4.6)
+        for (size_t i = 0; i < tt; i++) d_s[i] = 0.0f;
+        for (int t = 0; t < Tq; t++)
+            attention_softmax_row_backward(d_s + (size_t)t * Tk, p + (size_t)t * Tk, d_p + (size_t)t * Tk, Tk);
+        for (size_t i = 0; i < tt; i++) d_s[i] *= scale;   // S = scale Q K^T: the scale comes along
+        if (d_q) matmul(d_q + bh * q_head, d_s, kh, Tq, hd, Tk, 0, 0, 1.0f);   // d_Q += d_S K (4.9)
+        if (d_k) matmul(d_k + bh * k_head, d_s, qh, Tk, hd, Tq, 1, 0, 1.0f);   // d_K += d_S^T Q (4.10)
     }
 }
 
 void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, const float *d_out,
                         const float *q, const float *k, const float *v, const float *probs, int B, int NH,
                         int T, int hd, float scale) {
-    size_t head = (size_t)T * hd, tt = (size_t)T * T;
-    float *d_p = scratch, *d_s = scratch + tt;
-    for (size_t bh = 0; bh < (size_t)B * NH; bh++) {
-        const float *qh = q + bh * head, *kh = k + bh * head, *vh = v + bh * head;
-        const float *p = probs + bh * tt, *d_o = d_out + bh * head;
-        if (d_v) matmul(d_v + bh * head, p, d_o, T, hd, T, 1, 0, 1.0f);   // d_V += P^T d_O (4.11)
-        if (!d_q && !d_k) continue;
-        matmul(d_p, d_o, vh, T, T, hd, 0, 1, 0.0f);                        // d_P = d_O V^T (4.6)
-        for (size_t i = 0; i < tt; i++) d_s[i] = 0.0f;
-        for (int t = 0; t < T; t++)
-            attention_softmax_row_backward(d_s + (size_t)t * T, p + (size_t)t * T, d_p + (size_t)t * T, T);
-        for (size_t i = 0; i < tt; i++) d_s[i] *= scale;   // S = scale Q K^T: the scale comes along
-        if (d_q) matmul(d_q + bh * head, d_s, kh, T, hd, T, 0, 0, 1.0f);   // d_Q += d_S K (4.9)
-        if (d_k) matmul(d_k + bh * head, d_s, qh, T, hd, T, 1, 0, 1.0f);   // d_K += d_S^T Q (4.10)
-    }
+    attention_backward_qk(d_q, d_k, d_v, scratch, d_out, q, k, v, probs, B, NH, T, T, hd, scale);
 }
 
 double attention_entropy(const float *probs, int n) {

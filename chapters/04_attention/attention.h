@@ -46,6 +46,17 @@ void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, cons
                         const float *q, const float *k, const float *v, const float *probs, int B, int NH,
                         int T, int hd, float scale);
 
+// The same with Tq query rows and Tk keys, for cross-attention (queries from a
+// decoder, keys and values from an encoder's output, chapter 06): q (B,NH,Tq,hd),
+// k and v (B,NH,Tk,hd) -> out (B,NH,Tq,hd), probs (B,NH,Tq,Tk); lengths (B) counts
+// the real keys of each sequence; causal is meant for Tq == Tk. The functions above
+// are these with Tq = Tk = T. Backward: scratch holds 2*Tq*Tk floats.
+void attention_forward_qk(float *out, float *probs, const float *q, const float *k, const float *v,
+                          const int *lengths, int causal, float scale, int B, int NH, int Tq, int Tk, int hd);
+void attention_backward_qk(float *d_q, float *d_k, float *d_v, float *scratch, const float *d_out,
+                           const float *q, const float *k, const float *v, const float *probs, int B,
+                           int NH, int Tq, int Tk, int hd, float scale);
+
 // Shannon entropy -sum p log p (nats) of a probability row; 0 log 0 = 0.
 double attention_entropy(const float *probs, int n);
 

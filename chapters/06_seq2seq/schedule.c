@@ -1,0 +1,10 @@
+#include "chapters/06_seq2seq/schedule.h"
+
+#include <math.h>
+
+float lr_warmup_rsqrt(long step, long warmup, float peak) {
+    if (step < 1) step = 1;
+    if (warmup < 1) return peak / sqrtf((float)step);   // no warm-up: decay from step 1
+    float s = (float)step, w = (float)warmup;
+    return peak * fminf(s / w, sqrtf(w / s));
+}

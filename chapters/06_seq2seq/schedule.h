@@ -1,0 +1,12 @@
+// schedule.h: the learning rate of the original Transformer (Vaswani et al. 2017,
+// eq. 3): a linear warm-up, then decay as 1/sqrt(step),
+//   lr(s) = peak * min(s / warmup, sqrt(warmup / s)),   s = 1, 2, ...              (6.10)
+// which reaches `peak` at s = warmup. Warm-up matters because Adam's first steps are
+// about lr in size for every weight, whatever the gradient (chapter 05 showed what
+// large early steps do to a deep post-LN stack).
+#ifndef CH06_SCHEDULE_H
+#define CH06_SCHEDULE_H
+
+float lr_warmup_rsqrt(long step, long warmup, float peak);
+
+#endif

@@ -1,0 +1,169 @@
+// tests/test_06_blocks.c: the encoder and decoder blocks of chapter 06, every parameter,
+// the input and (decoder) the encoder memory against central finite differences, with
+// padding masks, and with dropout: the loss re-seeds the generator before each forward
+// pass, so every evaluation draws the same masks and the function being differentiated
+// is a fixed one. Bound 1e-2 (common/gradcheck.h).
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chapters/06_seq2seq/block.h"
+#include "common/gradcheck.h"
+#include "common/mem.h"
+#include "common/rng.h"
+
+static void fill_normal(float *x, size_t n, float std, Rng *rng) {
+    for (size_t i = 0; i < n; i++) x[i] = std * rng_normal(rng);
+}
+
+// Gains and shifts away from 1 and 0, biases away from 0: every term of the backward
+// pass then carries weight in the check.
+static void perturb(TensorList *params, Rng *rng) {
+    for (int t = 0; t < params->count; t++) {
+        Tensor *p = params->items[t];
+        if (p->ndim == 1)
+            for (size_t i = 0; i < p->size; i++) p->data[i] += 0.3f * rng_normal(rng);
+    }
+}
+
+enum { B = 2, TS = 4, TT = 3, C = 8, NH = 2, H = 16 };
+
+typedef struct {
+    EncBlock *blk;
+    EncCache *c;
+    float *x, *y;
+    const float *r;
+    const int *lengths;
+    float p;
+} EncCtx;
+
+static double enc_loss(void *v) {
+    EncCtx *c = v;
+    Rng rng;
+    rng_seed(&rng, 99);   // the same dropout masks at every evaluation
+    enc_block_forward(c->blk, c->c, c->y, c->x, c->lengths, c->p, c->p > 0 ? &rng : NULL, B, TS);
+    return weighted_sum(c->y, c->r, (size_t)B * TS * C);
+}
+
+static void check_encoder(const int *lengths, float p) {
+    Rng rng;
+    rng_seed(&rng, 71);
+    EncBlock blk;
+    EncCache cache;
+    TensorList params = {0};
+    enc_block_create(&blk, "enc.0", C, NH, H, 1, &rng);
+    enc_block_params(&blk, &params);
+    perturb(&params, &rng);
+    enc_cache_alloc(&cache, B, TS, C, NH, H);
+    const int n = B * TS * C;
+    float *x = fzeros(n), *y = fzeros(n), *r = fzeros(n), *d_x = fzeros(n);
+    fill_normal(x, n, 1, &rng), fill_normal(r, n, 1, &rng);
+    EncCtx ctx = {&blk, &cache, x, y, r, lengths, p};
+    tensorlist_zero_grad(&params);
+    enc_loss(&ctx);
+    enc_block_backward(&blk, &cache, d_x, r, x, B, TS);
+    for (int t = 0; t < params.count; t++) {
+        Tensor *q = params.items[t];
+        float *g = malloc(sizeof(float) * q->size);
+        memcpy(g, q->grad, sizeof(float) * q->size);
+        double err = gradcheck(enc_loss, &ctx, q->data, g, q->size);
+        free(g);
+        cr_assert_lt(err, 1e-2, "%s (dropout %g): max relative error %g", q->name, p, err);
+    }
+    double err = gradcheck(enc_loss, &ctx, x, d_x, n);
+    cr_assert_lt(err, 1e-2, "d_x (dropout %g): max relative error %g", p, err);
+    free(x), free(y), free(r), free(d_x);
+    tensorlist_free(&params);
+    enc_cache_free(&cache);
+    enc_block_free(&blk);
+}
+
+Test(ch06_encoder, backward_matches_finite_differences) { check_encoder(NULL, 0.0f); }
+Test(ch06_encoder, backward_padded_with_dropout_matches_finite_differences) {
+    int lengths[B] = {4, 2};
+    check_encoder(lengths, 0.2f);
+}
+
+typedef struct {
+    DecBlock *blk;
+    DecCache *c;
+    float *x, *mem, *y;
+    const float *r;
+    const int *tgt_len, *src_len;
+    float p;
+} DecCtx;
+
+static double dec_loss(void *v) {
+    DecCtx *c = v;
+    Rng rng;
+    rng_seed(&rng, 98);
+    dec_block_forward(c->blk, c->c, c->y, c->x, c->mem, c->tgt_len, c->src_len, c->p, c->p > 0 ? &rng : NULL, B, TT,
+                      TS);
+    return weighted_sum(c->y, c->r, (size_t)B * TT * C);
+}
+
+static void check_decoder(const int *tgt_len, const int *src_len, float p) {
+    Rng rng;
+    rng_seed(&rng, 72);
+    DecBlock blk;
+    DecCache cache;
+    TensorList params = {0};
+    // GELU: smooth, so the default step h = 1e-2 applies (the ReLU FFN has its own
+    // check in test_06_layers.c, with a seed that keeps it off the kink)
+    dec_block_create(&blk, "dec.0", C, NH, H, 1, &rng);
+    dec_block_params(&blk, &params);
+    perturb(&params, &rng);
+    dec_cache_alloc(&cache, B, TT, TS, C, NH, H);
+    const int nt = B * TT * C, ns = B * TS * C;
+    float *x = fzeros(nt), *mem = fzeros(ns), *y = fzeros(nt), *r = fzeros(nt), *d_x = fzeros(nt), *d_mem = fzeros(ns);
+    fill_normal(x, nt, 1, &rng), fill_normal(mem, ns, 1, &rng), fill_normal(r, nt, 1, &rng);
+    DecCtx ctx = {&blk, &cache, x, mem, y, r, tgt_len, src_len, p};
+    tensorlist_zero_grad(&params);
+    dec_loss(&ctx);
+    dec_block_backward(&blk, &cache, d_x, d_mem, r, x, mem, B, TT, TS);
+    for (int t = 0; t < params.count; t++) {
+        Tensor *q = params.items[t];
+        float *g = malloc(sizeof(float) * q->size);
+        memcpy(g, q->grad, sizeof(float) * q->size);
+        double err = gradcheck(dec_loss, &ctx, q->data, g, q->size);
+        free(g);
+        cr_assert_lt(err, 1e-2, "%s (dropout %g): max relative error %g", q->name, p, err);
+    }
+    double ex = gradcheck(dec_loss, &ctx, x, d_x, nt);
+    double em = gradcheck(dec_loss, &ctx, mem, d_mem, ns);
+    cr_assert_lt(ex, 1e-2, "d_x (dropout %g): max relative error %g", p, ex);
+    cr_assert_lt(em, 1e-2, "d_mem (dropout %g): max relative error %g", p, em);
+    if (src_len)   // padded source positions are never looked at: no gradient
+        for (int b = 0; b < B; b++)
+            for (int i = src_len[b] * C; i < TS * C; i++) cr_assert_eq(d_mem[b * TS * C + i], 0.0f);
+    free(x), free(mem), free(y), free(r), free(d_x), free(d_mem);
+    tensorlist_free(&params);
+    dec_cache_free(&cache);
+    dec_block_free(&blk);
+}
+
+Test(ch06_decoder, backward_matches_finite_differences) { check_decoder(NULL, NULL, 0.0f); }
+Test(ch06_decoder, backward_padded_with_dropout_matches_finite_differences) {
+    int tgt_len[B] = {3, 2}, src_len[B] = {2, 4};
+    check_decoder(tgt_len, src_len, 0.2f);
+}
+
+Test(ch06_decoder, output_ignores_future_targets) {
+    // Position t of the decoder must not see target tokens after t (the causal mask),
+    // or teacher forcing would let it copy the answer.
+    Rng rng;
+    rng_seed(&rng, 73);
+    DecBlock blk;
+    DecCache cache;
+    dec_block_create(&blk, "dec.0", C, NH, H, 1, &rng);
+    dec_cache_alloc(&cache, 1, TT, TS, C, NH, H);
+    float x[TT * C], mem[TS * C], y1[TT * C], y2[TT * C];
+    fill_normal(x, TT * C, 1, &rng), fill_normal(mem, TS * C, 1, &rng);
+    dec_block_forward(&blk, &cache, y1, x, mem, NULL, NULL, 0.0f, NULL, 1, TT, TS);
+    for (int i = 2 * C; i < TT * C; i++) x[i] += 3.0f;   // change the last target position
+    dec_block_forward(&blk, &cache, y2, x, mem, NULL, NULL, 0.0f, NULL, 1, TT, TS);
+    for (int i = 0; i < 2 * C; i++) cr_assert_eq(y1[i], y2[i], "position %d saw the future", i / C);
+    dec_cache_free(&cache);
+    dec_block_free(&blk);
+}

@@ -4,7 +4,10 @@
 CC      ?= cc
 CSTD    := -std=c11
 WARN    := -Wall -Wextra
-OPT     ?= -O3 -march=native
+# -march=native only where the compiler accepts it (not every macOS clang does): it
+# picks common/matmul.c's AVX2 / AVX-512 kernels on the machine that builds.
+MARCH   := $(shell printf 'int main(void){return 0;}\n' | $(CC) -march=native -x c - -o /dev/null 2>/dev/null && echo -march=native)
+OPT     ?= -O3 $(MARCH)
 # make CC=clang builds into build/clang, so objects of two compilers never mix
 BUILD   ?= $(if $(filter command line environment,$(origin CC)),build/$(notdir $(CC)),build)
 
@@ -14,7 +17,8 @@ OPENMP_FLAG := $(shell printf 'int main(void){return 0;}\n' | $(CC) -fopenmp -x 
 
 ifeq ($(SANITIZE),1)
   BUILD   := $(BUILD)/sanitize
-  OPT     := -O1 -g -fno-omit-frame-pointer
+  # same -march as a normal build, so the sanitizers also run the intrinsics kernels
+  OPT     := -O1 -g -fno-omit-frame-pointer $(MARCH)
   SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
   OPENMP_FLAG :=
 endif
@@ -24,10 +28,6 @@ ifeq ($(OPENMP_FLAG),)
   WARN += -Wno-unknown-pragmas
 endif
 
-# -march=native only where the compiler accepts it (not every macOS clang does).
-ifeq ($(shell printf 'int main(void){return 0;}\n' | $(CC) $(OPT) -x c - -o /dev/null 2>/dev/null && echo ok),)
-  OPT := -O3
-endif
 
 # Homebrew keeps headers and libraries under its own prefix.
 BREW_PREFIX := $(shell command -v brew >/dev/null 2>&1 && brew --prefix 2>/dev/null)

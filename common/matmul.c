@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "common/mem.h"
 
 #ifdef _OPENMP
@@ -44,6 +45,10 @@
 #ifndef NC
 #define NC 2048   // columns of a packed B panel: 2 MiB at KC=256
 #endif
+
+// A learner's -DKC=... must still describe a working blocking (exercise A1.4).
+_Static_assert(KC >= 1 && NC >= 1, "KC and NC must be positive");
+_Static_assert(MC >= 16, "MC must hold at least one sliver of every kernel (MR <= 16)");
 
 // Products below this many multiply-adds stay on one thread: a parallel region costs
 // microseconds when both cores are free, but when another process holds one core the
@@ -71,8 +76,18 @@
 #else
 #define MADD(a, b, c) ((a) * (b) + (c))
 #endif
+// Without AVX an x86-64 core has 16 vector registers of 4 floats: 6 x 16 would need 24
+// accumulators and spill to the stack (13 GFLOP/s measured at -O2), so it gets 4 x 8.
+// AVX machines (16 registers of 8) and ARM (32 of 4) hold 6 x 16.
+#if defined(__AVX__) || defined(__aarch64__)
 #define P_MR 6
 #define P_NR 16
+#define P_NAME "portable 6x16"
+#else
+#define P_MR 4
+#define P_NR 8
+#define P_NAME "portable 4x8"
+#endif
 static void kernel_portable(int kc, const float *restrict a, const float *restrict b,
                             float *restrict c, long ldc) {
     float acc[P_MR][P_NR] = {{0}};
@@ -168,7 +183,7 @@ static const MatmulKernel KERNELS[] = {
 #if defined(__AVX2__) && defined(__FMA__)
     {"avx2 6x16", 6, 16, kernel_avx2},
 #endif
-    {"portable 6x16", P_MR, P_NR, kernel_portable},
+    {P_NAME, P_MR, P_NR, kernel_portable},
 };
 
 int matmul_kernels(const MatmulKernel **kernels) {
@@ -290,12 +305,18 @@ static void multiply_block(const MatmulKernel *kern, float *C, const float *A, c
 void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float *A,
                     const float *B, int M, int N, int K, int trans_a, int trans_b,
                     float beta) {
+    if (M < 0 || N < 0 || K < 0) DIE("matmul: negative size %d x %d x %d", M, N, K);
+    if (kern->mr < 1 || kern->nr < 1 || kern->mr > 16 || kern->mr * kern->nr > 16 * 64)
+        DIE("matmul: kernel '%s' has an MR x NR tile of %d x %d; 1..16 rows and at most 1024 entries fit",
+            kern->name, kern->mr, kern->nr);
     scale_c(C, M, N, beta);
-    if (M <= 0 || N <= 0 || K <= 0) return;
+    if (M == 0 || N == 0 || K == 0) return;
     int use_threads = 1;
 #ifdef _OPENMP
+    // threads > 0 is an order (the tests use it to run two threads on small shapes);
+    // 0 means: all cores for large products, one thread below PARALLEL_MIN_WORK
     use_threads = threads > 0 ? threads : omp_get_max_threads();
-    if ((long)M * N * K < PARALLEL_MIN_WORK) use_threads = 1;
+    if (threads <= 0 && (double)M * N * K < (double)PARALLEL_MIN_WORK) use_threads = 1;
 #endif
     (void)threads;
     const int mr = kern->mr, nr = kern->nr;
@@ -315,8 +336,8 @@ void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float
         int i_lo = 0, i_hi = M, j_lo = 0, j_hi = N;
         if (split_n) j_lo = u_lo * nr, j_hi = min_int(N, u_hi * nr);
         else i_lo = u_lo * mr, i_hi = min_int(M, u_hi * mr);
-        // Packed panels start on a 64-byte cache line: every row of a sliver is then
-        // whole lines, and no vector load straddles two of them.
+        // Packed panels start on a 64-byte cache line: with NR = 16 or 32 floats every
+        // row of a B sliver is then whole lines, and no vector load of B straddles two.
         char *buffer = xmalloc(sizeof(float) * (a_floats + b_floats) + 2 * 64);
         float *apack = (float *)(buffer + (64 - (uintptr_t)buffer % 64));
         float *bpack = (float *)((char *)apack + ((sizeof(float) * a_floats + 63) / 64) * 64);
@@ -352,7 +373,7 @@ static void matmul_small(float *C, const float *A, const float *B, int M, int N,
 
 void matmul(float *C, const float *A, const float *B, int M, int N, int K,
             int trans_a, int trans_b, float beta) {
-    if ((long)M * N * K < PACKED_MIN_WORK) {
+    if ((double)M * N * K < (double)PACKED_MIN_WORK) {
         scale_c(C, M, N, beta);
         matmul_small(C, A, B, M, N, K, trans_a, trans_b);
         return;

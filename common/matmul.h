@@ -9,7 +9,10 @@
 //   backward  dx += dy W    : matmul(dx, dy, W, B,In,Out, 0,0, 1)
 //             dW += dy^T x  : matmul(dW, dy, x, Out,In,B, 1,0, 1)
 // beta = 1 makes the product accumulate, which is how backward passes "+=".
-// All matrices are row-major and contiguous.
+// All matrices are row-major and contiguous; C must not overlap A or B. Sizes may be
+// 0 (then C = beta C), not negative. Each call allocates its packing buffers (at most
+// about 2.3 MiB per thread) and frees them: the price of a signature without a
+// workspace argument, small against the products it is used for (appendix A1).
 //
 // How it is made fast (cache blocking, packing, a register micro-kernel, threads) is
 // the lesson of chapters/A1_fast_matmul/README.md.
@@ -39,10 +42,12 @@ typedef struct {
 // matmul() uses kernels[0].
 int matmul_kernels(const MatmulKernel **kernels);
 
-// The blocked, packed product with a chosen micro-kernel and thread count
-// (threads <= 0: OpenMP's default; ignored without OpenMP). The appendix and the
-// tests call it to compare kernels and thread counts; matmul() calls it with
-// the best kernel, after handling tiny products directly.
+// The blocked, packed product with a chosen micro-kernel and thread count:
+// threads > 0 runs exactly that many (at most one per band of C), threads <= 0 uses
+// every core for products of 2^21 multiply-adds or more and one thread below (ignored
+// without OpenMP). The appendix and the tests call it to compare kernels and thread
+// counts; matmul() calls it with the best kernel and threads = 0, after handling
+// tiny products directly.
 void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float *A,
                     const float *B, int M, int N, int K, int trans_a, int trans_b,
                     float beta);

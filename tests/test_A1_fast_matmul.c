@@ -34,8 +34,8 @@ static void check_step(int step, int M, int N, int K, Rng *r) {
 }
 
 Test(A1_steps, every_step_matches_naive_on_ragged_shapes) {
-    // 1x1x1; smaller than one tile; one past the step-3 tiles (64, 256, 128) in
-    // every dimension; and large enough for step 6 to start threads.
+    // 1x1x1; smaller than one tile; one past the step-3 tiles (256 columns, 128 deep);
+    // and large enough for step 6 to start threads.
     static const int shapes[][3] = {{1, 1, 1}, {7, 13, 5}, {65, 257, 129}, {150, 140, 130}};
     Rng r;
     rng_seed(&r, 21);

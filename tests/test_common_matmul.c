@@ -8,6 +8,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/matmul.h"
 #include "common/mem.h"
@@ -62,10 +63,12 @@ static void check_matmul(Variant v, int M, int N, int K, Rng *r) {
 }
 
 // Shapes around the block sizes of matmul.c (KC 256, MC 192, NC 2048) and the
-// tile sizes of every kernel (6x16, 12x32): one short of, one past, and far from them.
+// tile sizes of every kernel (4x8, 6x16, 12x32): one short of, one past, and far from them.
+// Tall and narrow shapes (N below 2 slivers per thread) make matmul_blocked split C by
+// rows instead of columns; with threads = 2 both splits run threaded.
 static const int SHAPES[][3] = {
-    {1, 1, 1},     {7, 13, 5},    {127, 129, 65}, {64, 64, 64},   {12, 32, 256},
-    {13, 33, 257}, {193, 31, 300}, {5, 17, 513},  {40, 2049, 3},  {2050, 3, 9},
+    {1, 1, 1},     {7, 13, 5},     {127, 129, 65}, {64, 64, 64},  {12, 32, 256},  {13, 33, 257},
+    {193, 31, 300}, {5, 17, 513},  {40, 2049, 3},  {2050, 3, 9},  {300, 40, 200}, {97, 20, 33},
 };
 #define N_SHAPES (int)(sizeof SHAPES / sizeof SHAPES[0])
 
@@ -80,7 +83,8 @@ Test(common_matmul, every_kernel_and_thread_count_matches_naive) {
     const MatmulKernel *kernels;
     int n = matmul_kernels(&kernels);
     cr_assert_geq(n, 1);
-    cr_assert_str_eq(kernels[n - 1].name, "portable 6x16", "the portable kernel is always built, last");
+    cr_assert(strncmp(kernels[n - 1].name, "portable", 8) == 0, "the portable kernel is always built, last (got %s)",
+              kernels[n - 1].name);
     Rng r;
     rng_seed(&r, 12);
     for (int k = 0; k < n; k++)

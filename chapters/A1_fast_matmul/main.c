@@ -165,6 +165,37 @@ static void write_figures(const Opts *o, const Results *res) {
     snprintf(title, sizeof title, "GFLOP/s of each step at n = %d", res->sizes[at]);
     SvgPlot pb = {.title = title, .ylabel = "GFLOP/s (log scale)", .log_y = 1};
     svg_bar_chart(out_path(path, sizeof path, o, "staircase.svg"), &pb, bar_labels, bars, N_STEPS);
+
+    // The roofline (A1.1): attainable = min(peak, I * bandwidth), for L2 and for memory,
+    // and steps 1-5 at the arithmetic intensity the README's model gives them: bytes
+    // from beyond L1 per flop of the innermost loop (one 64-byte line of B per
+    // multiply-add; 4 bytes of B per multiply-add; 4 bytes per MR*NR/(MR+NR) multiply-
+    // adds with a register tile). One core, so step 6 is not on it.
+    if (!(res->peak > 0 && res->bw_l2 > 0 && res->bw_mem > 0)) return;
+    enum { N_ROOF = 41 };
+    float xi[N_ROOF], roof_l2[N_ROOF], roof_mem[N_ROOF];
+    for (int i = 0; i < N_ROOF; i++) {
+        xi[i] = powf(10.0f, -2.0f + 4.0f * (float)i / (N_ROOF - 1));   // 0.01 .. 100 flops per byte
+        roof_l2[i] = fminf((float)res->peak, xi[i] * (float)res->bw_l2);
+        roof_mem[i] = fminf((float)res->peak, xi[i] * (float)res->bw_mem);
+    }
+    const MatmulKernel *kernels;
+    int nk = matmul_kernels(&kernels);
+    const MatmulKernel *portable = &kernels[nk - 1], *best = &kernels[0];
+    float step_x[5] = {2.0f / 64, 0.5f, 0.5f,
+                       0.5f * portable->mr * portable->nr / (portable->mr + portable->nr),
+                       0.5f * best->mr * best->nr / (best->mr + best->nr)};
+    float step_y[5][1];
+    SvgSeries rs[7] = {{"L2 roof (measured bandwidth)", xi, roof_l2, N_ROOF},
+                       {"memory roof (measured bandwidth)", xi, roof_mem, N_ROOF}};
+    for (int s = 0; s < 5; s++) {
+        step_y[s][0] = (float)res->gflops[s][at];
+        rs[2 + s] = (SvgSeries){labels[s], &step_x[s], step_y[s], 1};
+    }
+    snprintf(title, sizeof title, "Roofline of one core, steps 1-5 at n = %d", res->sizes[at]);
+    SvgPlot pr = {.title = title, .xlabel = "flops per byte from beyond L1 (log scale)",
+                  .ylabel = "GFLOP/s (log scale)", .log_x = 1, .log_y = 1};
+    svg_line_plot(out_path(path, sizeof path, o, "roofline.svg"), &pr, rs, 7);
 }
 
 int main(int argc, char **argv) {

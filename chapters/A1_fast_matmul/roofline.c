@@ -15,7 +15,14 @@
 #else
 #define LANES 4
 #endif
+// Independent chains: enough to keep every FMA pipe busy for its whole latency (2
+// pipes x 4 cycles on x86, 4 x 4 on recent ARM cores), within the register file (32
+// vector registers with AVX-512 or on ARM, 16 with AVX2).
+#if defined(__AVX512F__) || defined(__aarch64__)
+#define CHAINS 16
+#else
 #define CHAINS 12
+#endif
 // gcc under -std=c11 does not fuse a*b + c into an FMA by itself (common/matmul.c)
 #ifdef FP_FAST_FMAF
 #define MADD(a, b, c) fmaf(a, b, c)
@@ -25,7 +32,7 @@
 
 double roofline_peak_gflops(double seconds) {
     // Each chain is a dependent sequence acc = acc * x + y; chains are independent, so
-    // an FMA unit can start one per cycle as long as CHAINS >= latency x units (4 x 2).
+    // an FMA unit can start one per cycle as long as CHAINS >= latency x units.
     // x slightly below 1 and y small keep the values finite forever.
     float acc[CHAINS][LANES], x[LANES], y[LANES];
     for (int j = 0; j < LANES; j++) x[j] = 0.999f, y[j] = 1e-3f;

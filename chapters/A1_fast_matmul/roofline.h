@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-// Peak single-precision GFLOP/s of the calling thread: 12 independent chains of
+// Peak single-precision GFLOP/s of the calling thread: 12 or 16 independent chains of
 // vector FMAs (enough to cover the FMA latency on every core we know), run for about
 // `seconds`. 2 flops per multiply-add per lane.
 double roofline_peak_gflops(double seconds);

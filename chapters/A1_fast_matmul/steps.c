@@ -30,23 +30,21 @@ static int min_int(int a, int b) { return a < b ? a : b; }
 
 void step3_tiled(float *C, const float *A, const float *B, int M, int N, int K) {
     memset(C, 0, sizeof(float) * (size_t)M * N);
-    // The three outer loops pick a tile; the three inner ones are step 2 inside it.
-    // A B tile is 128 x 256 floats = 128 KiB (in L2); the C tile row being updated,
-    // 256 floats, and the B row feeding it stay in L1.
+    // The two outer loops pick a tile of B; the three inner ones are step 2 on it. The
+    // 128 x 256 tile (128 KiB) stays in L2 while all M rows of A use it; the 256 floats
+    // of a row of C being updated, and the row of B feeding them, stay in L1.
     for (int j0 = 0; j0 < N; j0 += STEP3_TILE_N)
-        for (int k0 = 0; k0 < K; k0 += STEP3_TILE_K)
-            for (int i0 = 0; i0 < M; i0 += STEP3_TILE_M) {
-                const int j1 = min_int(N, j0 + STEP3_TILE_N), k1 = min_int(K, k0 + STEP3_TILE_K),
-                          i1 = min_int(M, i0 + STEP3_TILE_M);
-                for (int i = i0; i < i1; i++) {
-                    float *c = C + (size_t)i * N;
-                    for (int k = k0; k < k1; k++) {
-                        const float a = A[(size_t)i * K + k];
-                        const float *b = B + (size_t)k * N;
-                        for (int j = j0; j < j1; j++) c[j] += a * b[j];
-                    }
+        for (int k0 = 0; k0 < K; k0 += STEP3_TILE_K) {
+            const int j1 = min_int(N, j0 + STEP3_TILE_N), k1 = min_int(K, k0 + STEP3_TILE_K);
+            for (int i = 0; i < M; i++) {
+                float *c = C + (size_t)i * N;
+                for (int k = k0; k < k1; k++) {
+                    const float a = A[(size_t)i * K + k];
+                    const float *b = B + (size_t)k * N;
+                    for (int j = j0; j < j1; j++) c[j] += a * b[j];
                 }
             }
+        }
 }
 
 const char *step_name(int step) {

@@ -17,9 +17,9 @@ void step1_naive_ijk(float *C, const float *A, const float *B, int M, int N, int
 // into vector instructions.
 void step2_loop_order_ikj(float *C, const float *A, const float *B, int M, int N, int K);
 
-// Step 3: step 2 over tiles. A TILE_K x TILE_N block of B is reused by TILE_M rows of
-// A while it is still in cache, instead of streaming all of B for every row of C.
-#define STEP3_TILE_M 64
+// Step 3: step 2 over tiles of B. A TILE_K x TILE_N block of B (128 KiB) stays in L2
+// while every row of A passes over it, instead of all of B streaming past each row of
+// C; the price moves to C, whose TILE_N-wide panel is read and written K/TILE_K times.
 #define STEP3_TILE_N 256
 #define STEP3_TILE_K 128
 void step3_tiled(float *C, const float *A, const float *B, int M, int N, int K);

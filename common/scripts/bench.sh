@@ -5,7 +5,10 @@
 set -u
 BUILD=${BUILD:-build}
 bench=$BUILD/bin/bench_matmul
-[ -x "$BUILD/bin/bench_matmul_openblas" ] && bench=$BUILD/bin/bench_matmul_openblas
+# the OpenBLAS build only while OpenBLAS is installed (a stale binary would not start)
+if [ -x "$BUILD/bin/bench_matmul_openblas" ] && pkg-config --exists openblas 2>/dev/null; then
+    bench=$BUILD/bin/bench_matmul_openblas
+fi
 echo "Machine: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc 2>/dev/null || sysctl -n hw.ncpu) cores"
 micro=$("$BUILD"/bin/chA1 --experiment steps --max-n 64 2>/dev/null | sed -n 's/^micro-kernels in this build: //p')
 echo "Micro-kernels in this build: $micro (common/matmul uses the first)"
@@ -36,9 +39,15 @@ mkdir -p "$BUILD/out"
 for bin in "$BUILD"/bin/ch[0-9A-Z]*; do
     name=$(basename "$bin")
     if [ -x /usr/bin/time ] && /usr/bin/time -f "%e" true >/dev/null 2>&1; then
-        /usr/bin/time -f "%e %M" -o "$BUILD/out/$name.time" "$bin" --quick --out "$BUILD/out/$name" >/dev/null 2>&1
-        read -r secs kib < "$BUILD/out/$name.time"
-        echo "| $name | $secs | $((kib / 1024)) |"
+        if /usr/bin/time -f "%e %M" -o "$BUILD/out/$name.time" "$bin" --quick --out "$BUILD/out/$name" >/dev/null 2>&1; then
+            # GNU time's last line is ours (a failing command gets a "Command exited" line first)
+            read -r secs kib <<EOF_TIME
+$(tail -n 1 "$BUILD/out/$name.time")
+EOF_TIME
+            echo "| $name | $secs | $((kib / 1024)) |"
+        else
+            echo "| $name | FAILED (run it alone: $bin --quick) | |"
+        fi
     else
         # no GNU time (macOS): the program's own RESULT line has seconds
         secs=$("$bin" --quick --out "$BUILD/out/$name" 2>/dev/null | tail -n 1 | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')

@@ -1,14 +1,19 @@
 // tests/test_06_model.c: the whole encoder-decoder of chapter 06 on a tiny
 // configuration: every parameter tensor against central finite differences (tied and
 // untied output, sinusoidal and learned positions, padded batches, label smoothing,
-// dropout with fixed masks), and a hand-checkable property of teacher forcing.
+// dropout with fixed masks), a hand-checkable property of teacher forcing, and a
+// checkpoint round trip through safetensors.
+#define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chapters/06_seq2seq/model.h"
 #include "common/gradcheck.h"
+#include "common/safetensors.h"
 #include "common/rng.h"
 
 enum { B = 2, TS = 5, TT = 4, V = 9, PAD = 0 };
@@ -88,4 +93,32 @@ Test(ch06_model, prediction_at_t_does_not_depend_on_later_targets) {
     for (int i = 0; i < 2 * V; i++) cr_assert_eq(cache.logits[i], first[i], "logit %d moved", i);
     s2s_cache_free(&cache, &m);
     s2s_free(&m);
+}
+
+Test(ch06_model, safetensors_round_trip_gives_the_same_logits) {
+    S2SConfig cfg = {.vocab = V, .C = 8, .NH = 2, .H = 16, .layers = 1, .max_len = 6, .use_gelu = 1, .tied = 0,
+                     .learned_pos = 1, .dropout = 0, .label_smoothing = 0, .pad_id = PAD};
+    Rng rng;
+    rng_seed(&rng, 83);
+    S2SModel a, b;
+    s2s_create(&a, &cfg, &rng);
+    s2s_create(&b, &cfg, &rng);   // different random weights until loaded
+    char path[] = "/tmp/ch06_roundtrip_XXXXXX", err[512];
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    cr_assert_eq(st_save(path, &a.params, NULL, err, sizeof err), 0, "%s", err);
+    StFile f;
+    cr_assert_eq(st_open(&f, path, err, sizeof err), 0, "%s", err);
+    for (int t = 0; t < b.params.count; t++)
+        cr_assert_eq(st_read_tensor(&f, b.params.items[t], err, sizeof err), 0, "%s", err);
+    st_close(&f);
+    remove(path);
+    S2SCache ca, cb;
+    s2s_cache_alloc(&ca, &a, B, TS, TT), s2s_cache_alloc(&cb, &b, B, TS, TT);
+    s2s_forward_loss(&a, &ca, SRC, SRC_LEN, TGT_IN, TGT_OUT, TGT_LEN, NULL, B, TS, TT);
+    s2s_forward_loss(&b, &cb, SRC, SRC_LEN, TGT_IN, TGT_OUT, TGT_LEN, NULL, B, TS, TT);
+    for (int i = 0; i < B * TT * V; i++) cr_assert_eq(ca.logits[i], cb.logits[i], "logit %d differs after loading", i);
+    s2s_cache_free(&ca, &a), s2s_cache_free(&cb, &b);
+    s2s_free(&a), s2s_free(&b);
 }

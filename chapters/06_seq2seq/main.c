@@ -65,15 +65,17 @@ static void score_one(Score *s, const int *out, int out_len, Date d, int format)
 static Score eval_greedy(const S2SModel *m, S2SCache *c, const Date *dates, const int *formats, int n) {
     Score s = {0};
     const int B = c->B;
-    int *src = xmalloc(sizeof(int) * (size_t)B * DATES_SRC_MAX), src_len[4096], tgt_in[4096 * DATES_TGT_LEN],
-        tgt_out[4096 * DATES_TGT_LEN], out[4096 * DATES_TGT_LEN], out_len[4096], Ts;
+    const size_t bt = (size_t)B * DATES_TGT_LEN;
+    int *src = xmalloc(sizeof(int) * (size_t)B * DATES_SRC_MAX), *src_len = xmalloc(sizeof(int) * (size_t)B);
+    int *tgt_in = xmalloc(sizeof(int) * bt), *tgt_out = xmalloc(sizeof(int) * bt), *out = xmalloc(sizeof(int) * bt);
+    int *out_len = xmalloc(sizeof(int) * (size_t)B), Ts;
     for (int i0 = 0; i0 < n; i0 += B) {
         int nb = n - i0 < B ? n - i0 : B;
         dates_batch(dates + i0, formats + i0, nb, NULL, src, src_len, &Ts, tgt_in, tgt_out);
         greedy_decode(m, c, src, src_len, nb, Ts, DATES_BOS, DATES_EOS, DATES_TGT_LEN, out, out_len);
         for (int b = 0; b < nb; b++) score_one(&s, out + (size_t)b * DATES_TGT_LEN, out_len[b], dates[i0 + b], formats[i0 + b]);
     }
-    free(src);
+    free(src), free(src_len), free(tgt_in), free(tgt_out), free(out), free(out_len);
     return s;
 }
 
@@ -101,9 +103,10 @@ static void heatmap(const S2SModel *m, S2SCache *c, Date d, int format, const ch
     dates_batch(&d, &format, 1, NULL, src, &src_len, &Ts, tgt_in, tgt_out);
     greedy_decode(m, c, src, &src_len, 1, Ts, DATES_BOS, DATES_EOS, DATES_TGT_LEN, out, &out_len);
     // one teacher-forced pass over BOS + the model's own output fills the attention weights
-    int prefix[DATES_TGT_LEN + 1], len = out_len + 1;
+    // (an untrained model may never emit EOS: then the last position is cut off)
+    int prefix[DATES_TGT_LEN], len = out_len < DATES_TGT_LEN ? out_len + 1 : DATES_TGT_LEN;
     prefix[0] = DATES_BOS;
-    memcpy(prefix + 1, out, sizeof(int) * (size_t)out_len);
+    memcpy(prefix + 1, out, sizeof(int) * (size_t)(len - 1));
     s2s_encode(m, c, src, &src_len, NULL, 1, Ts);
     s2s_decode(m, c, prefix, &len, &src_len, NULL, 1, Ts, len);
     const MhaCache *x = &c->dec[m->cfg.layers - 1].cross_attn;

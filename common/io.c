@@ -2,6 +2,7 @@
 #include "common/io.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,32 @@
 
 #include "common/err.h"
 #include "common/mem.h"
+
+// Temporary files still open, so that a program stopped by die() (which calls exit)
+// does not leave "<file>.tmp.<pid>" behind: exit runs remove_pending(). A fixed table;
+// a process with more than PENDING_MAX files open at once just loses the clean-up.
+#define PENDING_MAX 16
+static char pending[PENDING_MAX][4096];
+
+static void remove_pending(void) {
+    for (int i = 0; i < PENDING_MAX; i++)
+        if (pending[i][0]) remove(pending[i]), pending[i][0] = '\0';
+}
+
+static void track(const char *tmp_path, int add) {
+    static int registered = 0;
+    if (!registered) registered = atexit(remove_pending) == 0;
+    for (int i = 0; i < PENDING_MAX; i++) {
+        if (add && !pending[i][0]) {
+            snprintf(pending[i], sizeof pending[i], "%s", tmp_path);
+            return;
+        }
+        if (!add && strcmp(pending[i], tmp_path) == 0) {
+            pending[i][0] = '\0';
+            return;
+        }
+    }
+}
 
 int atomic_open(AtomicFile *af, const char *path, char *err, size_t err_len) {
     memset(af, 0, sizeof(*af));
@@ -23,10 +50,12 @@ int atomic_open(AtomicFile *af, const char *path, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: cannot create: %s", af->tmp_path, strerror(errno));
         return -1;
     }
+    track(af->tmp_path, 1);
     return 0;
 }
 
 int atomic_commit(AtomicFile *af, char *err, size_t err_len) {
+    track(af->tmp_path, 0);
     int failed = ferror(af->fp);
     if (fflush(af->fp) != 0) failed = 1;
     if (fclose(af->fp) != 0) failed = 1;
@@ -45,6 +74,7 @@ int atomic_commit(AtomicFile *af, char *err, size_t err_len) {
 }
 
 void atomic_abort(AtomicFile *af) {
+    track(af->tmp_path, 0);
     if (af->fp) fclose(af->fp);
     af->fp = NULL;
     remove(af->tmp_path);

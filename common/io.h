@@ -13,7 +13,8 @@ typedef struct {
     char final_path[4096];
 } AtomicFile;
 
-// Opens "<path>.tmp.<pid>" for writing; returns 0, or -1 with a message in err.
+// Opens "<path>.tmp.<pid>" for writing; returns 0, or -1 with a message in err. If the
+// program exits (die(), a failed check) before commit or abort, the temporary is removed.
 int atomic_open(AtomicFile *af, const char *path, char *err, size_t err_len);
 // Flushes, closes and renames into place; on any failure removes the temporary
 // and returns -1 with a message in err.

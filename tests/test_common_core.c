@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cli.h"
@@ -365,6 +366,30 @@ Test(common_io, atomic_write_then_read_file) {
     s = read_file(path, &len);
     cr_assert_str_eq(s, "hello 42\n");
     free(s);
+}
+
+Test(common_io, a_program_that_dies_mid_write_leaves_no_temporary) {
+    // The child opens an atomic file and dies before committing, as a chapter does when
+    // training diverges after opening metrics.csv; die() exits, and exit must clean up.
+    char path[256], tmp[512];
+    path_join(path, sizeof path, io_dir, "metrics.csv");
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1, "fork failed");
+    if (pid == 0) {
+        char err[256];
+        AtomicFile af;
+        if (atomic_open(&af, path, err, sizeof err) != 0) _exit(3);
+        fprintf(af.fp, "half a table");
+        freopen("/dev/null", "w", stderr);   // die() prints the reason; not needed here
+        DIE("training diverged");
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "the child should have died with status 1");
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)pid);
+    cr_assert_eq(access(tmp, F_OK), -1, "%s was left behind", tmp);
+    cr_assert_eq(access(path, F_OK), -1, "the unfinished file must not appear either");
 }
 
 Test(common_io, read_file_of_a_missing_file_is_null_with_errno) {

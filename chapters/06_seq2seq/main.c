@@ -26,7 +26,7 @@
 
 typedef struct {
     CommonOpts common;
-    int steps, batch, width, heads, ffn, layers, warmup, beam, eval_every, eval_n, learned_pos, untied, relu;
+    int steps, batch, width, heads, ffn, layers, warmup, beam, eval_every, eval_n, learned_pos, untied, relu, evaluate;
     float lr, dropout, smoothing, clip, alpha;
     const char *translate, *model_dir;
 } Opts;
@@ -158,7 +158,8 @@ static int meta_int(const char *json, const char *key) {
     return atoi(p);
 }
 
-static int translate(const Opts *o) {
+// Builds the model described by the checkpoint's metadata and loads its weights.
+static void load_model(S2SModel *m, const Opts *o) {
     char path[4096], err[1024];
     out_path(path, sizeof path, o->model_dir, "model.safetensors");
     StFile f;
@@ -174,11 +175,15 @@ static int translate(const Opts *o) {
     cfg.learned_pos = meta_int(f.metadata_json, "learned_pos") == 1;
     Rng rng;
     rng_seed(&rng, 1);
-    S2SModel m;
-    s2s_create(&m, &cfg, &rng);
-    for (int t = 0; t < m.params.count; t++)
-        if (st_read_tensor(&f, m.params.items[t], err, sizeof err) != 0) DIE("%s", err);
+    s2s_create(m, &cfg, &rng);
+    for (int t = 0; t < m->params.count; t++)
+        if (st_read_tensor(&f, m->params.items[t], err, sizeof err) != 0) DIE("%s", err);
     st_close(&f);
+}
+
+static int translate(const Opts *o) {
+    S2SModel m;
+    load_model(&m, o);
     int src[DATES_SRC_MAX], out[DATES_TGT_LEN];
     int len = dates_encode(src, o->translate, DATES_SRC_MAX);
     if (len < 0) DIE("--translate: \"%s\" is longer than %d characters", o->translate, DATES_SRC_MAX);
@@ -195,6 +200,41 @@ static int translate(const Opts *o) {
     printf("   (beam %d, log-probability per length penalty %.4f)\n", o->beam, (double)score);
     s2s_cache_free(&c, &m);
     s2s_free(&m);
+    return 0;
+}
+
+static void print_scores(const char *what, Score sc, double seconds) {
+    printf("  %-14s exact match %.4f, characters %.4f  (%.1f s)\n", what, (double)sc.exact / sc.n,
+           (double)sc.chars_right / sc.chars, seconds);
+}
+
+// --evaluate: the saved model on the held-out test dates of --seed (the same split as
+// training with that seed), greedy and with --beam / --alpha, no training.
+static int evaluate(const Opts *o) {
+    S2SModel m;
+    load_model(&m, o);
+    Rng rng;
+    rng_seed(&rng, (uint64_t)o->common.seed);
+    DatesSplit split;
+    dates_split(&split, &rng);
+    int n = o->eval_n ? (o->eval_n < split.n_test ? o->eval_n : split.n_test) : split.n_test;
+    S2SCache c, cb;
+    s2s_cache_alloc(&c, &m, 256, DATES_SRC_MAX, DATES_TGT_LEN);
+    s2s_cache_alloc(&cb, &m, o->beam, DATES_SRC_MAX, DATES_TGT_LEN);
+    printf("%s on %d held-out test dates (seed %d):\n", o->model_dir, n, o->common.seed);
+    double t = now_seconds();
+    Score g = eval_greedy(&m, &c, split.test, split.test_format, n);
+    print_scores("greedy:", g, now_seconds() - t);
+    char what[64];
+    snprintf(what, sizeof what, "beam %d, a=%g:", o->beam, (double)o->alpha);
+    t = now_seconds();
+    Score b = eval_beam(&m, &cb, split.test, split.test_format, n, o->beam, o->alpha);
+    print_scores(what, b, now_seconds() - t);
+    printf("RESULT ch=06 task=dates-to-iso-eval test_exact_greedy=%.4f test_exact_beam=%.4f beam=%d alpha=%g test_n=%d\n",
+           (double)g.exact / g.n, (double)b.exact / b.n, o->beam, (double)o->alpha, n);
+    s2s_cache_free(&c, &m), s2s_cache_free(&cb, &m);
+    s2s_free(&m);
+    dates_split_free(&split);
     return 0;
 }
 
@@ -231,7 +271,8 @@ int main(int argc, char **argv) {
         {"untied", FLAG_BOOL, &o.untied, "separate output projection instead of the embedding"},
         {"relu", FLAG_BOOL, &o.relu, "ReLU in the feed-forward network instead of GELU"},
         {"translate", FLAG_STRING, &o.translate, "translate this date with the model in --model and exit"},
-        {"model", FLAG_STRING, &o.model_dir, "directory of model.safetensors for --translate"},
+        {"evaluate", FLAG_BOOL, &o.evaluate, "evaluate the model in --model on the test dates (with --beam, --alpha) and exit"},
+        {"model", FLAG_STRING, &o.model_dir, "directory of model.safetensors for --translate and --evaluate"},
     };
     cli_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
               "ch06: an encoder-decoder Transformer translating human-written dates to ISO 8601.\n"
@@ -239,6 +280,8 @@ int main(int argc, char **argv) {
     cli_require(o.beam >= 1 && o.beam <= 64, "--beam must be in 1..64");
     cli_require(o.alpha >= 0 && o.alpha <= 5, "--alpha must be in 0..5");
     if (o.translate) return translate(&o);
+    cli_require(o.eval_n >= 0, "--eval-n must not be negative");
+    if (o.evaluate) return evaluate(&o);
     cli_require(o.steps >= 0 && o.steps <= 1000000, "--steps must be in 0..1,000,000");
     cli_require(o.batch >= 1 && o.batch <= 1024, "--batch must be in 1..1024");
     cli_require(o.width >= 2 && o.width <= 1024 && o.width % 2 == 0, "--width must be even, 2..1024");

@@ -22,3 +22,12 @@ void init_xavier_uniform(float *w, size_t n, int fan_in, int fan_out, Rng *rng) 
 void init_he_normal(float *w, size_t n, int fan_in, Rng *rng) {
     init_normal(w, n, sqrtf(2.0f / (float)fan_in), rng);
 }
+
+void init_param(Tensor *t, const char *name, int rows, int cols, Rng *rng) {
+    if (cols > 0) {
+        tensor_alloc(t, name, 1, 2, rows, cols);
+        init_xavier_uniform(t->data, t->size, cols, rows, rng);
+    } else {
+        tensor_alloc(t, name, 1, 1, rows);   // biases start at 0
+    }
+}

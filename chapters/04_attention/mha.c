@@ -16,12 +16,7 @@
 static void make_param(Tensor *t, const char *prefix, const char *name, int rows, int cols, Rng *rng) {
     char full[TENSOR_NAME_LEN];
     snprintf(full, sizeof full, "%s.%s", prefix, name);
-    if (cols > 0) {
-        tensor_alloc(t, full, 1, 2, rows, cols);
-        init_xavier_uniform(t->data, t->size, cols, rows, rng);
-    } else {
-        tensor_alloc(t, full, 1, 1, rows);   // biases start at 0
-    }
+    init_param(t, full, rows, cols, rng);
 }
 
 void mha_create(Mha *m, const char *prefix, int C, int NH, Rng *rng) {

@@ -37,12 +37,7 @@ void recall_make_batch(const RecallTask *task, float *x, int *labels, int *query
 }
 
 static void param(RecallModel *m, Tensor *t, const char *name, int rows, int cols, Rng *rng) {
-    if (cols > 0) {
-        tensor_alloc(t, name, 1, 2, rows, cols);
-        init_xavier_uniform(t->data, t->size, cols, rows, rng);
-    } else {
-        tensor_alloc(t, name, 1, 1, rows);
-    }
+    init_param(t, name, rows, cols, rng);
     tensorlist_add(&m->params, t);
 }
 

@@ -2,6 +2,7 @@
 #include "chapters/05_normalization/layernorm.h"
 
 #include <math.h>
+#include <stdio.h>
 
 void layernorm_forward(float *out, float *mean, float *rstd, const float *x,
                        const float *gamma, const float *beta, int N, int C) {
@@ -43,4 +44,13 @@ void layernorm_backward(float *d_x, float *d_gamma, float *d_beta,
             dxi[c] += rstd[i] * (float)(dxhat - m_dxhat - xhat * m_dxhat_xhat);   // (5.7)
         }
     }
+}
+
+void layernorm_params_create(Tensor *gamma, Tensor *beta, const char *name, int C) {
+    char full[TENSOR_NAME_LEN];
+    snprintf(full, sizeof full, "%s.weight", name);
+    tensor_alloc(gamma, full, 1, 1, C);
+    for (int i = 0; i < C; i++) gamma->data[i] = 1.0f;
+    snprintf(full, sizeof full, "%s.bias", name);
+    tensor_alloc(beta, full, 1, 1, C);
 }

@@ -6,7 +6,14 @@
 #ifndef CH05_LAYERNORM_H
 #define CH05_LAYERNORM_H
 
+#include "common/tensor.h"
+
 #define LAYERNORM_EPS 1e-5f
+
+// The two parameters of a layer norm as a model holds them: gamma "<name>.weight" (C)
+// of ones, beta "<name>.bias" (C) of zeros, both with gradients, so that a fresh norm
+// is the plain standardisation of (5.1).
+void layernorm_params_create(Tensor *gamma, Tensor *beta, const char *name, int C);
 
 // x (N,C) -> out (N,C); saves mean (N) and rstd (N) = 1/sqrt(var + eps) for the
 // backward pass. var is the biased variance (divides by C), as in PyTorch.

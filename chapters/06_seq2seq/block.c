@@ -8,14 +8,11 @@
 #include "chapters/06_seq2seq/dropout.h"
 #include "common/mem.h"
 
-// A layer norm's gain (1) and shift (0): "<prefix>.<name>.weight" and ".bias".
+// "<prefix>.<name>.weight" / ".bias": chapter 05's layer-norm parameters, named per block
 static void norm_params(Tensor *g, Tensor *b, const char *prefix, const char *name, int C) {
     char full[TENSOR_NAME_LEN];
-    snprintf(full, sizeof full, "%s.%s.weight", prefix, name);
-    tensor_alloc(g, full, 1, 1, C);
-    for (int i = 0; i < C; i++) g->data[i] = 1.0f;
-    snprintf(full, sizeof full, "%s.%s.bias", prefix, name);
-    tensor_alloc(b, full, 1, 1, C);
+    snprintf(full, sizeof full, "%s.%s", prefix, name);
+    layernorm_params_create(g, b, full, C);
 }
 
 static void sub_prefix(char *buf, size_t n, const char *prefix, const char *name) {

@@ -26,12 +26,7 @@ void gelu_backward(float *d_u, const float *d_y, const float *u, int n) {
 static void weight(Tensor *t, const char *prefix, const char *name, int rows, int cols, Rng *rng) {
     char full[TENSOR_NAME_LEN];
     snprintf(full, sizeof full, "%s.%s", prefix, name);
-    if (cols > 0) {
-        tensor_alloc(t, full, 1, 2, rows, cols);
-        init_xavier_uniform(t->data, t->size, cols, rows, rng);
-    } else {
-        tensor_alloc(t, full, 1, 1, rows);
-    }
+    init_param(t, full, rows, cols, rng);
 }
 
 void ffn_create(Ffn *f, const char *prefix, int C, int H, int use_gelu, Rng *rng) {

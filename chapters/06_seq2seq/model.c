@@ -13,15 +13,6 @@
 #include "common/err.h"
 #include "common/mem.h"
 
-static void norm_pair(Tensor *g, Tensor *b, const char *name, int C) {
-    char full[TENSOR_NAME_LEN];
-    snprintf(full, sizeof full, "%s.weight", name);
-    tensor_alloc(g, full, 1, 1, C);
-    for (int i = 0; i < C; i++) g->data[i] = 1.0f;
-    snprintf(full, sizeof full, "%s.bias", name);
-    tensor_alloc(b, full, 1, 1, C);
-}
-
 void s2s_create(S2SModel *m, const S2SConfig *cfg, Rng *rng) {
     const int V = cfg->vocab, C = cfg->C, L = cfg->layers;
     if (V < 2 || C < 2 || C % 2 || cfg->NH < 1 || C % cfg->NH || cfg->H < 1 || cfg->max_len < 1)
@@ -51,14 +42,14 @@ void s2s_create(S2SModel *m, const S2SConfig *cfg, Rng *rng) {
         enc_block_create(&m->enc[l], prefix, C, cfg->NH, cfg->H, cfg->use_gelu, rng);
         enc_block_params(&m->enc[l], &m->params);
     }
-    norm_pair(&m->enc_ln_g, &m->enc_ln_b, "enc_ln", C);
+    layernorm_params_create(&m->enc_ln_g, &m->enc_ln_b, "enc_ln", C);
     tensorlist_add(&m->params, &m->enc_ln_g), tensorlist_add(&m->params, &m->enc_ln_b);
     for (int l = 0; l < L; l++) {
         snprintf(prefix, sizeof prefix, "dec.%d", l);
         dec_block_create(&m->dec[l], prefix, C, cfg->NH, cfg->H, cfg->use_gelu, rng);
         dec_block_params(&m->dec[l], &m->params);
     }
-    norm_pair(&m->dec_ln_g, &m->dec_ln_b, "dec_ln", C);
+    layernorm_params_create(&m->dec_ln_g, &m->dec_ln_b, "dec_ln", C);
     tensorlist_add(&m->params, &m->dec_ln_g), tensorlist_add(&m->params, &m->dec_ln_b);
     if (!cfg->tied) {
         tensor_alloc(&m->out_w, "out.weight", 1, 2, V, C);

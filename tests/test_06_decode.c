@@ -111,7 +111,7 @@ static double sequence_logp(const S2SModel *m, S2SCache *c, const int *src, int 
     return total;
 }
 
-Test(ch06_decode, greedy_equals_beam_of_one) {
+Test(ch06_decode, greedy_equals_beam_of_one_without_length_penalty) {
     Rng rng;
     rng_seed(&rng, 91);
     S2SModel m;
@@ -131,9 +131,13 @@ Test(ch06_decode, greedy_equals_beam_of_one) {
     s2s_free(&m);
 }
 
-Test(ch06_decode, wide_beam_finds_the_exhaustive_best) {
-    // Outputs use tokens 3..5 (BOS, EOS, PAD never appear inside). With alpha = 0 the
-    // score is the plain log-probability; enumerate every output of up to MAXLEN tokens.
+// The normalised score (6.15) of an output of n tokens: EOS counts, and an output cut
+// off at MAXLEN counts MAXLEN + 1, as in beam_decode.
+static double normalised(double logp, int n, float alpha) { return logp / pow((5.0 + (n + 1)) / 6.0, alpha); }
+
+static void check_wide_beam(float alpha, int greedy_must_lose) {
+    // Outputs use tokens 3..5 (BOS, EOS, PAD never appear inside); enumerate every
+    // output of up to MAXLEN tokens and score it with (6.15).
     Rng rng;
     rng_seed(&rng, 92);
     S2SModel m;
@@ -152,22 +156,31 @@ Test(ch06_decode, wide_beam_finds_the_exhaustive_best) {
             for (int i = 0; i < n; i++) combos *= 3;
             for (int k = 0; k < combos; k++) {
                 for (int i = 0, r = k; i < n; i++, r /= 3) seq[i] = 3 + r % 3;
-                best = fmax(best, sequence_logp(&m, &c, src, src_len, seq, n));
+                best = fmax(best, normalised(sequence_logp(&m, &c, src, src_len, seq, n), n, alpha));
             }
         }
         int out[MAXLEN];
         float score;
-        beam_decode(&m, &cb, src, src_len, 4, BOS, EOS, MAXLEN, 27, 0.0f, out, &score);
-        cr_assert(fabs(score - best) < 1e-4, "trial %d: beam found %.6f, the best output scores %.6f", trial, score, best);
+        beam_decode(&m, &cb, src, src_len, 4, BOS, EOS, MAXLEN, 27, alpha, out, &score);
+        cr_assert(fabs(score - best) < 1e-4, "alpha %g, trial %d: beam found %.6f, the best output scores %.6f", alpha,
+                  trial, score, best);
         // and greedy is not always that good (else this test would prove little)
         int g[MAXLEN], g_len;
         greedy_decode(&m, &c, src, &src_len, 1, 4, BOS, EOS, MAXLEN, g, &g_len);
-        beam_wins += sequence_logp(&m, &c, src, src_len, g, g_len) < best - 1e-4;
+        beam_wins += normalised(sequence_logp(&m, &c, src, src_len, g, g_len), g_len, alpha) < best - 1e-4;
     }
-    cr_assert_gt(beam_wins, 0, "greedy found the best output in every trial: the model is too peaked to tell");
+    if (greedy_must_lose)
+        cr_assert_gt(beam_wins, 0, "alpha %g: greedy found the best output in every trial: the model is too peaked to tell",
+                     alpha);
     s2s_cache_free(&c, &m), s2s_cache_free(&cb, &m);
     s2s_free(&m);
 }
+
+Test(ch06_decode, wide_beam_finds_the_exhaustive_best) { check_wide_beam(0.0f, 1); }
+// the length penalty (6.15) and the stopping rule that relies on it; with alpha = 2 long
+// outputs win so clearly that greedy finds them too
+Test(ch06_decode, wide_beam_finds_the_exhaustive_best_with_a_length_penalty) { check_wide_beam(0.6f, 1); }
+Test(ch06_decode, wide_beam_finds_the_exhaustive_best_with_a_strong_length_penalty) { check_wide_beam(2.0f, 0); }
 
 // ---- smoke: a small model learns most of the task in a few seconds --------------------------
 

@@ -16,7 +16,7 @@
 #include "common/safetensors.h"
 #include "common/rng.h"
 
-enum { B = 2, TS = 5, TT = 4, V = 9, PAD = 0 };
+enum { B = 2, TS = 5, TT = 4, V = 9, PAD = 0 };   // max_len 6 leaves room for a spare position
 
 // Two sequence pairs, the second padded on both sides.
 static const int SRC[B * TS] = {3, 4, 5, 6, 7, 8, 3, 2, PAD, PAD};
@@ -38,7 +38,10 @@ static double model_loss(void *v) {
                             TS, TT);
 }
 
-static void check_model(int tied, int learned_pos, int layers, float dropout) {
+// spare: extra capacity in every dimension of the cache. Activations are laid out by
+// the cache's capacity, not by the batch: a backward pass that assumed otherwise would
+// still pass with a cache of exactly the batch's size, and fail here.
+static void check_model(int tied, int learned_pos, int layers, float dropout, int spare) {
     S2SConfig cfg = {.vocab = V, .C = 8, .NH = 2, .H = 16, .layers = layers, .max_len = 6, .use_gelu = 1,
                      .tied = tied, .learned_pos = learned_pos, .dropout = dropout, .label_smoothing = 0.1f,
                      .pad_id = PAD};
@@ -50,7 +53,7 @@ static void check_model(int tied, int learned_pos, int layers, float dropout) {
     for (int t = 0; t < m.params.count; t++)   // gains, shifts, biases away from 1 and 0
         if (m.params.items[t]->ndim == 1)
             for (size_t i = 0; i < m.params.items[t]->size; i++) m.params.items[t]->data[i] += 0.2f * rng_normal(&rng);
-    s2s_cache_alloc(&cache, &m, B, TS, TT);
+    s2s_cache_alloc(&cache, &m, B + spare, TS + spare, TT + spare);
     Ctx ctx = {&m, &cache};
     tensorlist_zero_grad(&m.params);
     double loss = model_loss(&ctx);
@@ -63,15 +66,16 @@ static void check_model(int tied, int learned_pos, int layers, float dropout) {
         memcpy(g, p->grad, sizeof(float) * p->size);
         double err = gradcheck(model_loss, &ctx, p->data, g, p->size);
         free(g);
-        cr_assert_lt(err, 1e-2, "%s (tied %d, learned positions %d, %d layers, dropout %g): max relative error %g",
-                     p->name, tied, learned_pos, layers, dropout, err);
+        cr_assert_lt(err, 1e-2, "%s (tied %d, learned positions %d, %d layers, dropout %g, spare %d): max relative error %g",
+                     p->name, tied, learned_pos, layers, dropout, spare, err);
     }
     s2s_cache_free(&cache, &m);
     s2s_free(&m);
 }
 
-Test(ch06_model, backward_tied_sinusoidal_matches_finite_differences) { check_model(1, 0, 2, 0.0f); }
-Test(ch06_model, backward_untied_learned_with_dropout_matches_finite_differences) { check_model(0, 1, 1, 0.2f); }
+Test(ch06_model, backward_tied_sinusoidal_matches_finite_differences) { check_model(1, 0, 2, 0.0f, 0); }
+Test(ch06_model, backward_untied_learned_with_dropout_matches_finite_differences) { check_model(0, 1, 1, 0.2f, 0); }
+Test(ch06_model, backward_with_a_cache_larger_than_the_batch_matches_finite_differences) { check_model(1, 0, 2, 0.1f, 1); }
 
 Test(ch06_model, prediction_at_t_does_not_depend_on_later_targets) {
     // Teacher forcing feeds the whole target at once; the causal masks must keep the

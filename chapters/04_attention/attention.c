@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "chapters/02_backprop/layers.h"
+#include "common/err.h"
 #include "common/matmul.h"
 
 int attention_visible_keys(int t, int T, int length, int causal) {
@@ -30,6 +31,8 @@ void attention_softmax_row_backward(float *d_scores, const float *probs, const f
 
 void attention_forward_qk(float *out, float *probs, const float *q, const float *k, const float *v,
                           const int *lengths, int causal, float scale, int B, int NH, int Tq, int Tk, int hd) {
+    // query t may see keys 0..t: that means something only when both index one sequence
+    if (causal && Tq != Tk) DIE("attention: a causal mask needs as many queries as keys (%d vs %d)", Tq, Tk);
     size_t q_head = (size_t)Tq * hd, k_head = (size_t)Tk * hd, tt = (size_t)Tq * Tk;
     for (int b = 0; b < B; b++) {
         int len = lengths ? lengths[b] : Tk;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chapters/02_backprop/layers.h"
 #include "common/err.h"
 #include "common/mem.h"
 
@@ -49,9 +50,13 @@ typedef struct {
     int beam, token;
 } Candidate;
 
+// Best first; equal scores in (beam, token) order, so that the result does not depend
+// on the platform's qsort (which is not stable).
 static int by_score_desc(const void *a, const void *b) {
-    float x = ((const Candidate *)a)->score, y = ((const Candidate *)b)->score;
-    return (x < y) - (x > y);
+    const Candidate *x = a, *y = b;
+    if (x->score != y->score) return x->score < y->score ? 1 : -1;
+    if (x->beam != y->beam) return x->beam - y->beam;
+    return x->token - y->token;
 }
 
 static float length_penalty(int n, float alpha) { return powf((5.0f + (float)n) / 6.0f, alpha); }
@@ -85,11 +90,7 @@ int beam_decode(const S2SModel *m, S2SCache *c, const int *src, int src_len, int
         for (int k = 0; k < K; k++) {
             if (!isfinite(beam_score[k])) continue;   // an empty slot (first step, or pruned)
             const float *z = c->logits + ((size_t)k * (t + 1) + t) * V;
-            float zmax = z[0];
-            for (int v = 1; v < V; v++) zmax = fmaxf(zmax, z[v]);
-            double sum = 0;
-            for (int v = 0; v < V; v++) sum += exp((double)(z[v] - zmax));
-            const float lse = zmax + (float)log(sum);
+            const float lse = (float)softmax_row(logp, z, V);   // chapter 02: log sum exp, stably
             for (int v = 0; v < V; v++) logp[v] = z[v] - lse;   // log-softmax
             for (int v = 0; v < V; v++) cand[n_cand++] = (Candidate){beam_score[k] + logp[v], k, v};
         }

@@ -7,9 +7,12 @@
 //            by every token, keep the K best of the K*V candidates; a candidate ending
 //            in EOS is finished. Finished outputs are compared by their log-probability
 //            divided by the length penalty ((5 + n) / 6)^alpha (Wu et al. 2016, GNMT),
-//            so that short outputs are not favoured merely for having fewer factors.  (6.15)
-// Greedy is beam search with K = 1. Both run the whole decoder on the prefix at every
-// step (no key/value cache): simple, and cheap for outputs of a dozen tokens.
+//            n counting EOS (an output cut off at max_len counts max_len + 1), so that
+//            short outputs are not favoured merely for having fewer factors.        (6.15)
+// With alpha = 0, greedy is beam search with K = 1. (With alpha > 0 a single beam
+// can set a finished output aside and go on with the runner-up, which greedy never
+// does.) Both run the whole decoder on the prefix at every step (no key/value cache):
+// simple, and cheap for outputs of a dozen tokens. BOS and PAD are never output.
 #ifndef CH06_DECODE_H
 #define CH06_DECODE_H
 

@@ -134,14 +134,15 @@ static void heatmap(const S2SModel *m, S2SCache *c, Date d, int format, const ch
 
 // ---- saving and loading ---------------------------------------------------------------------------
 
-static void save_model(const S2SModel *m, const char *dir) {
-    char path[4096], err[1024], v[8][32];
+static void save_model(const S2SModel *m, const char *dir, int seed) {
+    char path[4096], err[1024], v[9][32];
     const S2SConfig *g = &m->cfg;
     snprintf(v[0], 32, "%d", g->C), snprintf(v[1], 32, "%d", g->NH), snprintf(v[2], 32, "%d", g->H);
     snprintf(v[3], 32, "%d", g->layers), snprintf(v[4], 32, "%d", g->use_gelu), snprintf(v[5], 32, "%d", g->tied);
-    snprintf(v[6], 32, "%d", g->learned_pos), snprintf(v[7], 32, "%d", g->vocab);
+    snprintf(v[6], 32, "%d", g->learned_pos), snprintf(v[7], 32, "%d", g->vocab), snprintf(v[8], 32, "%d", seed);
+    // the seed fixes the train/validation/test split: --evaluate needs it to find the test dates
     const char *meta[] = {"task", "dates-to-iso", "width", v[0], "heads", v[1], "ffn", v[2], "layers", v[3],
-                          "gelu", v[4], "tied", v[5], "learned_pos", v[6], "vocab", v[7], NULL};
+                          "gelu", v[4], "tied", v[5], "learned_pos", v[6], "vocab", v[7], "seed", v[8], NULL};
     if (st_save(out_path(path, sizeof path, dir, "model.safetensors"), &m->params, meta, err, sizeof err) != 0)
         fprintf(stderr, "warning: %s\n", err);
 }
@@ -159,7 +160,7 @@ static int meta_int(const char *json, const char *key) {
 }
 
 // Builds the model described by the checkpoint's metadata and loads its weights.
-static void load_model(S2SModel *m, const Opts *o) {
+static void load_model(S2SModel *m, const Opts *o, int *seed) {
     char path[4096], err[1024];
     out_path(path, sizeof path, o->model_dir, "model.safetensors");
     StFile f;
@@ -170,6 +171,11 @@ static void load_model(S2SModel *m, const Opts *o) {
     int H = meta_int(f.metadata_json, "ffn"), L = meta_int(f.metadata_json, "layers");
     if (C < 1 || NH < 1 || H < 1 || L < 1 || meta_int(f.metadata_json, "vocab") != cfg.vocab)
         DIE("%s: not a chapter 06 dates model (metadata width/heads/ffn/layers/vocab missing or different)", path);
+    // the limits of the training flags, before anything is allocated from these numbers
+    if (C > 1024 || C % 2 || C % NH || H > 8192 || L > S2S_MAX_LAYERS)
+        DIE("%s: metadata out of range (width %d, heads %d, ffn %d, layers %d; see ch06 --help for the limits)", path,
+            C, NH, H, L);
+    if (seed) *seed = meta_int(f.metadata_json, "seed");
     cfg.C = C, cfg.NH = NH, cfg.H = H, cfg.layers = L, cfg.dropout = 0;
     cfg.use_gelu = meta_int(f.metadata_json, "gelu") == 1, cfg.tied = meta_int(f.metadata_json, "tied") == 1;
     cfg.learned_pos = meta_int(f.metadata_json, "learned_pos") == 1;
@@ -183,7 +189,7 @@ static void load_model(S2SModel *m, const Opts *o) {
 
 static int translate(const Opts *o) {
     S2SModel m;
-    load_model(&m, o);
+    load_model(&m, o, NULL);
     int src[DATES_SRC_MAX], out[DATES_TGT_LEN];
     int len = dates_encode(src, o->translate, DATES_SRC_MAX);
     if (len < 0) DIE("--translate: \"%s\" is longer than %d characters", o->translate, DATES_SRC_MAX);
@@ -212,7 +218,15 @@ static void print_scores(const char *what, Score sc, double seconds) {
 // training with that seed), greedy and with --beam / --alpha, no training.
 static int evaluate(const Opts *o) {
     S2SModel m;
-    load_model(&m, o);
+    int trained_seed = -1;
+    load_model(&m, o, &trained_seed);
+    // another seed would draw another split, whose "test" dates are mostly training dates
+    if (trained_seed < 0)
+        fprintf(stderr, "note: %s does not record its training seed; the test dates are those of --seed %d\n",
+                o->model_dir, o->common.seed);
+    else if (trained_seed != o->common.seed)
+        DIE("%s was trained with --seed %d (split by that seed); evaluate with --seed %d", o->model_dir, trained_seed,
+            trained_seed);
     Rng rng;
     rng_seed(&rng, (uint64_t)o->common.seed);
     DatesSplit split;
@@ -279,6 +293,7 @@ int main(int argc, char **argv) {
               "The data is generated (dates.h): --data is accepted but not used.");
     cli_require(o.beam >= 1 && o.beam <= 64, "--beam must be in 1..64");
     cli_require(o.alpha >= 0 && o.alpha <= 5, "--alpha must be in 0..5");
+    cli_require(!(o.translate && o.evaluate), "--translate and --evaluate: one at a time");
     if (o.translate) return translate(&o);
     cli_require(o.eval_n >= 0, "--eval-n must not be negative");
     if (o.evaluate) return evaluate(&o);
@@ -335,8 +350,9 @@ int main(int argc, char **argv) {
     int *tgt_in = xmalloc(sizeof(int) * (size_t)o.batch * DATES_TGT_LEN);
     int *tgt_out = xmalloc(sizeof(int) * (size_t)o.batch * DATES_TGT_LEN), Ts;
     Date *batch_dates = xmalloc(sizeof(Date) * (size_t)o.batch);
-    float *loss_curve = xmalloc(sizeof(float) * (size_t)steps), *val_x = xmalloc(sizeof(float) * 64),
-          *val_y = xmalloc(sizeof(float) * 64);
+    const int max_val_points = steps / eval_every + 2;
+    float *loss_curve = xmalloc(sizeof(float) * (size_t)steps), *val_x = xmalloc(sizeof(float) * max_val_points),
+          *val_y = xmalloc(sizeof(float) * max_val_points);
     int n_val_points = 0, best_step = 0;
     float best_val = -1;
     double tokens = 0, train_seconds = 0;
@@ -367,9 +383,11 @@ int main(int argc, char **argv) {
                                     (double)gnorm, step, (double)opt.lr);
         progress_update(&prog, step, loss, tokens);
         if (step % eval_every == 0 || step == steps) {
+            double tv = now_seconds();
             Score v = eval_greedy(&m, &eval_cache, split.valid, split.valid_format, n_valid);
+            prog.start_time += now_seconds() - tv;   // the progress line's rate and ETA: training only
             float acc = (float)v.exact / (float)v.n;
-            if (n_val_points < 64) val_x[n_val_points] = (float)step, val_y[n_val_points++] = acc;
+            if (n_val_points < max_val_points) val_x[n_val_points] = (float)step, val_y[n_val_points++] = acc;
             fprintf(csv.fp, "%d,valid_exact,%.6g\n", step, (double)acc);
             if (acc > best_val) best_val = acc, best_step = step, copy_params(&best.params, &m.params);
         }
@@ -433,7 +451,7 @@ int main(int argc, char **argv) {
         snprintf(name, sizeof name, "cross_attention_%d.svg", e + 1);
         heatmap(&best, &eval_cache, split.test[e], examples[e], out_path(path, sizeof path, o.common.out, name));
     }
-    save_model(&best, o.common.out);
+    save_model(&best, o.common.out, o.common.seed);
     if (atomic_commit(&csv, err, sizeof err) != 0) fprintf(stderr, "warning: %s\n", err);
     printf("\nfigures, metrics.csv and model.safetensors in %s (try: build/bin/ch06 --model %s --translate "
            "\"July 4, 1976\")\n",

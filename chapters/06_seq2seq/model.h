@@ -6,7 +6,7 @@
 //   logits = h W_out^T, W_out = E when tied (Press & Wolf 2017), else its own (V,C)
 //   loss   = label-smoothed cross-entropy of logits against tgt_out (6.8), PAD ignored
 //
-// Teacher forcing: tgt_in = BOS y_1 .. y_{n-1}, tgt_out = y_1 .. y_n EOS, so position t
+// Teacher forcing: tgt_in = BOS y_1 .. y_n, tgt_out = y_1 .. y_n EOS, so position t
 // predicts token t+1 from the true tokens before it; the causal mask keeps it from
 // looking ahead. All parameters live in `params`, in checkpoint order.
 #ifndef CH06_MODEL_H

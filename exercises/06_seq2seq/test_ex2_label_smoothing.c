@@ -18,7 +18,10 @@ Test(ex06_2, loss_by_hand) {
     float L0 = ex_smoothed_xent_row(d0, z0, 2, 0.0f, 3);   // eps = 0: -log softmax(z)_2
     cr_assert_float_eq(L0, 0.4076059f, 1e-5, "eps = 0: loss %g, expected -log p_2 = 0.4076059", L0);
     float big[2] = {1000, 0}, dbig[2] = {0};
-    cr_assert(isfinite(ex_smoothed_xent_row(dbig, big, 1, 0.1f, 2)), "logit 1000 must not overflow");
+    float Lbig = ex_smoothed_xent_row(dbig, big, 1, 0.1f, 2);
+    cr_assert(isfinite(Lbig), "logit 1000 must not overflow the loss");
+    cr_assert(isfinite(dbig[0]) && isfinite(dbig[1]), "logit 1000 must not overflow the gradient (p computed stably?)");
+    cr_assert_float_eq(dbig[0], 1.0f - 0.05f, 1e-5, "d_logits[0] = p_0 - q_0 = 1 - 0.05, got %g", dbig[0]);
 }
 
 typedef struct {

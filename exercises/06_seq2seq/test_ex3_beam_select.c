@@ -44,3 +44,16 @@ Test(ex06_3, matches_brute_force) {
         }
     }
 }
+
+Test(ex06_3, fewer_candidates_than_slots) {
+    // one live beam of 8, two tokens: only 2 candidates, and the 6 empty slots are skipped
+    enum { K = 8, V = 2 };
+    float beam[K], logp[K * V], score[K];
+    int b[K], t[K];
+    for (int k = 0; k < K; k++) beam[k] = k == 5 ? -1.0f : -INFINITY;
+    for (int i = 0; i < K * V; i++) logp[i] = -0.5f * (float)(i % 3);
+    int got = ex_beam_select(beam, logp, K, V, b, t, score);
+    cr_assert_eq(got, 2, "%d candidates written: only beam 5 is alive, with 2 tokens", got);
+    for (int i = 0; i < 2; i++) cr_assert_eq(b[i], 5, "candidate %d comes from beam %d, an empty slot", i, b[i]);
+    cr_assert(score[0] >= score[1], "not best first");
+}

@@ -201,4 +201,7 @@ Test(ch06_schedule, warmup_then_inverse_sqrt) {
     cr_assert_float_eq(lr_warmup_rsqrt(4000, 4000, 1e-3f), 1e-3f, 1e-9);     // the peak
     cr_assert_float_eq(lr_warmup_rsqrt(16000, 4000, 1e-3f), 5e-4f, 1e-9);    // sqrt(4000/16000) = 1/2
     cr_assert_float_eq(lr_warmup_rsqrt(9, 0, 1e-3f), 1e-3f / 3, 1e-9);       // no warm-up
+    // the same decay without the ramp: the peak from the first step
+    cr_assert_float_eq(lr_hold_rsqrt(1, 4000, 1e-3f), 1e-3f, 1e-9);
+    cr_assert_float_eq(lr_hold_rsqrt(16000, 4000, 1e-3f), lr_warmup_rsqrt(16000, 4000, 1e-3f), 1e-9);
 }

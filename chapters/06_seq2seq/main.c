@@ -26,7 +26,8 @@
 
 typedef struct {
     CommonOpts common;
-    int steps, batch, width, heads, ffn, layers, warmup, beam, eval_every, eval_n, learned_pos, untied, relu, evaluate;
+    int steps, batch, width, heads, ffn, layers, warmup, beam, eval_every, eval_n, learned_pos, untied, relu, evaluate,
+        no_ramp;
     float lr, dropout, smoothing, clip, alpha;
     const char *translate, *model_dir;
 } Opts;
@@ -274,6 +275,7 @@ int main(int argc, char **argv) {
         {"layers", FLAG_INT, &o.layers, "encoder and decoder layers (each)"},
         {"lr", FLAG_FLOAT, &o.lr, "peak learning rate (Adam), reached after --warmup steps"},
         {"warmup", FLAG_INT, &o.warmup, "warm-up steps (6.10)"},
+        {"no-ramp", FLAG_BOOL, &o.no_ramp, "the peak lr from step 1 (held until --warmup, then the same decay)"},
         {"dropout", FLAG_FLOAT, &o.dropout, "dropout on every residual branch"},
         {"smoothing", FLAG_FLOAT, &o.smoothing, "label smoothing eps (6.7)"},
         {"clip", FLAG_FLOAT, &o.clip, "clip the gradient's global norm to this (0: no clipping)"},
@@ -337,9 +339,10 @@ int main(int argc, char **argv) {
     printf("model: %d + %d layers, width %d, %d heads, ffn %d (%s), %s output, %s positions; %zu parameters\n",
            cfg.layers, cfg.layers, cfg.C, cfg.NH, cfg.H, cfg.use_gelu ? "GELU" : "ReLU", cfg.tied ? "tied" : "separate",
            cfg.learned_pos ? "learned" : "sinusoidal", tensorlist_numel(&m.params));
-    printf("training: %d steps of %d, Adam (0.9, 0.98, 1e-9), peak lr %g after %d warm-up steps, 1/sqrt decay, "
+    printf("training: %d steps of %d, Adam (0.9, 0.98, 1e-9), peak lr %g %s %d steps, 1/sqrt decay, "
            "dropout %g, label smoothing %g, clip %g\n",
-           steps, o.batch, (double)o.lr, o.warmup, (double)o.dropout, (double)o.smoothing, (double)o.clip);
+           steps, o.batch, (double)o.lr, o.no_ramp ? "held for" : "after warm-up of", o.warmup, (double)o.dropout,
+           (double)o.smoothing, (double)o.clip);
 
     S2SCache train_cache, eval_cache;
     s2s_cache_alloc(&train_cache, &m, o.batch, DATES_SRC_MAX, DATES_TGT_LEN);
@@ -367,7 +370,7 @@ int main(int argc, char **argv) {
         double ts = now_seconds();
         for (int i = 0; i < o.batch; i++) batch_dates[i] = split.train[rng_int(&rng, split.n_train)];
         dates_batch(batch_dates, NULL, o.batch, &rng, src, src_len, &Ts, tgt_in, tgt_out);
-        opt.lr = lr_warmup_rsqrt(step, o.warmup, o.lr);
+        opt.lr = o.no_ramp ? lr_hold_rsqrt(step, o.warmup, o.lr) : lr_warmup_rsqrt(step, o.warmup, o.lr);
         tensorlist_zero_grad(&m.params);
         float loss = s2s_forward_loss(&m, &train_cache, src, src_len, tgt_in, tgt_out, NULL, &rng, o.batch, Ts,
                                       DATES_TGT_LEN);

@@ -8,3 +8,8 @@ float lr_warmup_rsqrt(long step, long warmup, float peak) {
     float s = (float)step, w = (float)warmup;
     return peak * fminf(s / w, sqrtf(w / s));
 }
+
+float lr_hold_rsqrt(long step, long warmup, float peak) {
+    if (step < 1) step = 1;
+    return step <= warmup ? peak : peak * sqrtf((float)warmup / (float)step);
+}

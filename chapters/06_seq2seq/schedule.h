@@ -9,4 +9,8 @@
 
 float lr_warmup_rsqrt(long step, long warmup, float peak);
 
+// The same decay without the ramp: the peak from step 1, held until `warmup`, then
+// peak * sqrt(warmup / s). Compared with (6.10) it isolates what the ramp does.
+float lr_hold_rsqrt(long step, long warmup, float peak);
+
 #endif

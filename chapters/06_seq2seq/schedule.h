@@ -1,9 +1,10 @@
 // schedule.h: the learning rate of the original Transformer (Vaswani et al. 2017,
 // eq. 3): a linear warm-up, then decay as 1/sqrt(step),
 //   lr(s) = peak * min(s / warmup, sqrt(warmup / s)),   s = 1, 2, ...              (6.10)
-// which reaches `peak` at s = warmup. Warm-up matters because Adam's first steps are
-// about lr in size for every weight, whatever the gradient (chapter 05 showed what
-// large early steps do to a deep post-LN stack).
+// which reaches `peak` at s = warmup. Adam's first steps are about lr in size for every
+// weight, whatever the gradient, and chapter 05 showed what large early steps do to a
+// deep post-LN stack; the pre-LN model of this chapter trains as well without the ramp
+// (exercise 06.5), the ramp is a cheap insurance.
 #ifndef CH06_SCHEDULE_H
 #define CH06_SCHEDULE_H
 

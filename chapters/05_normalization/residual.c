@@ -33,20 +33,15 @@ void residual_create(ResStack *r, ResNormKind kind, int use_tanh, int in, int wi
         tensor_alloc(&r->fc_w[l], name, 1, 2, D, D);
         snprintf(name, sizeof name, "blocks.%d.fc.bias", l);
         tensor_alloc(&r->fc_b[l], name, 1, 1, D);
-        snprintf(name, sizeof name, "blocks.%d.ln.weight", l);
-        tensor_alloc(&r->ln_g[l], name, 1, 1, D);
-        snprintf(name, sizeof name, "blocks.%d.ln.bias", l);
-        tensor_alloc(&r->ln_b[l], name, 1, 1, D);
+        snprintf(name, sizeof name, "blocks.%d.ln", l);
+        layernorm_params_create(&r->ln_g[l], &r->ln_b[l], name, D);
         if (use_tanh) init_xavier_uniform(r->fc_w[l].data, (size_t)D * D, D, D, rng);
         else init_he_normal(r->fc_w[l].data, (size_t)D * D, D, rng);
-        init_fill(r->ln_g[l].data, D, 1);
         tensorlist_add(&r->params, &r->fc_w[l]), tensorlist_add(&r->params, &r->fc_b[l]);
         if (kind == RESNORM_PRE || kind == RESNORM_POST)
             tensorlist_add(&r->params, &r->ln_g[l]), tensorlist_add(&r->params, &r->ln_b[l]);
     }
-    tensor_alloc(&r->lnf_g, "ln_f.weight", 1, 1, D);
-    tensor_alloc(&r->lnf_b, "ln_f.bias", 1, 1, D);
-    init_fill(r->lnf_g.data, D, 1);
+    layernorm_params_create(&r->lnf_g, &r->lnf_b, "ln_f", D);
     if (kind == RESNORM_PRE) tensorlist_add(&r->params, &r->lnf_g), tensorlist_add(&r->params, &r->lnf_b);
     tensor_alloc(&r->head_w, "head.weight", 1, 2, classes, D);
     tensor_alloc(&r->head_b, "head.bias", 1, 1, classes);

@@ -441,9 +441,17 @@ int main(int argc, char **argv) {
     // ---- figures, checkpoint -----------------------------------------------------------------------
     float *xs = xmalloc(sizeof(float) * (size_t)steps);
     for (int i = 0; i < steps; i++) xs[i] = (float)(i + 1);
-    SvgSeries ls[1] = {{"training loss (label-smoothed)", xs, loss_curve, steps}};
+    // the floor of a label-smoothed loss: the entropy of the target q (6.7), reached
+    // only by a model that predicts q exactly
+    const double V = dates_vocab_size(), eps = o.smoothing, q_hit = 1 - eps + eps / V, q_miss = eps / V;
+    const float floor_loss = (float)(-q_hit * log(q_hit) - (eps > 0 ? (V - 1) * q_miss * log(q_miss) : 0.0));
+    float *floor_y = xmalloc(sizeof(float) * (size_t)steps);
+    for (int i = 0; i < steps; i++) floor_y[i] = floor_loss;
+    SvgSeries ls[2] = {{"training loss (label-smoothed)", xs, loss_curve, steps},
+                       {"entropy of the smoothed target (the floor)", xs, floor_y, steps}};
     SvgPlot lp = {.title = "Training loss", .xlabel = "step", .ylabel = "loss (log scale)", .log_y = 1};
-    svg_line_plot(out_path(path, sizeof path, o.common.out, "loss.svg"), &lp, ls, 1);
+    svg_line_plot(out_path(path, sizeof path, o.common.out, "loss.svg"), &lp, ls, eps > 0 ? 2 : 1);
+    free(floor_y);
     SvgSeries vs[1] = {{"validation exact match (greedy)", val_x, val_y, n_val_points}};
     SvgPlot vp = {.title = "Validation exact match", .xlabel = "step", .ylabel = "exact match", .y_min = 0,
                   .y_max = 1};

@@ -46,8 +46,10 @@ static const char *out_path(char *buf, size_t n, const Opts *o, const char *name
 // s_j = scale * q.k_j, and measures the softmax row: its entropy and largest weight;
 // the gradient that gets through it to the scores, |d_s| (eq. 4.8), for a random
 // upstream gradient d_p ~ N(0, I); how many keys share that gradient (participation
-// ratio (sum_j |d_s_j|)^2 / sum_j d_s_j^2: N_KEYS when all get the same, 1 when one
-// gets it all); and the gradient that reaches the query, d_q = scale * sum_j d_s_j k_j
+// ratio (sum_j |d_s_j|)^2 / sum_j d_s_j^2: N_KEYS when all get the same size; never
+// below 2, because the d_s_j sum to zero: 2 is the winner and one runner-up, computed
+// in double, where a saturated row's tiny terms do not round to 0); and the gradient
+// that reaches the query, d_q = scale * sum_j d_s_j k_j
 // (eq. 4.9), which is what a learning step of W_q sees.
 static void experiment_scaling(const Opts *o, FILE *csv) {
     printf("\n== scaling: softmax of q.k over %d keys, q,k ~ N(0,1), with and without 1/sqrt(d) ==\n", 64);
@@ -86,14 +88,23 @@ static void experiment_scaling(const Opts *o, FILE *csv) {
                 memset(d_s, 0, sizeof d_s);
                 attention_softmax_row_backward(d_s, p, d_p, N_KEYS);
                 double sq = 0, abs_sum = 0, dq_sq = 0;
-                for (int j = 0; j < N_KEYS; j++) sq += (double)d_s[j] * d_s[j], abs_sum += fabs((double)d_s[j]);
+                // the participation ratio from the same softmax and JVP in double (4.2), (4.8)
+                double pd[N_KEYS], smax = -INFINITY, z = 0, dot = 0, sq_d = 0;
+                for (int j = 0; j < N_KEYS; j++) smax = fmax(smax, (double)s[j]);
+                for (int j = 0; j < N_KEYS; j++) z += pd[j] = exp((double)s[j] - smax);
+                for (int j = 0; j < N_KEYS; j++) pd[j] /= z, dot += pd[j] * d_p[j];
+                for (int j = 0; j < N_KEYS; j++) {
+                    double g = pd[j] * (d_p[j] - dot);
+                    abs_sum += fabs(g), sq_d += g * g;
+                }
+                for (int j = 0; j < N_KEYS; j++) sq += (double)d_s[j] * d_s[j];
                 for (int i = 0; i < d; i++) {
                     double dq = 0;
                     for (int j = 0; j < N_KEYS; j++) dq += (double)d_s[j] * k[j * d + i];
                     dq_sq += (scale * dq) * (scale * dq);
                 }
                 acc[v][1] += attention_entropy(p, N_KEYS), acc[v][2] += pmax, acc[v][3] += sqrt(sq);
-                acc[v][4] += sq > 0 ? abs_sum * abs_sum / sq : 0, acc[v][5] += sqrt(dq_sq);
+                acc[v][4] += sq_d > 0 ? abs_sum * abs_sum / sq_d : 0, acc[v][5] += sqrt(dq_sq);
             }
         }
         printf("%6d |", d);
@@ -109,7 +120,7 @@ static void experiment_scaling(const Opts *o, FILE *csv) {
         printf("\n");
     }
     printf("(%d trials per d; entropy of the uniform row over %d keys is log %d = %.3f; keys: how many\n"
-           " keys share the gradient to the scores, %d if all equally)\n", trials, N_KEYS, N_KEYS,
+           " keys share the gradient to the scores, %d if all equally, at least 2)\n", trials, N_KEYS, N_KEYS,
            log((double)N_KEYS), N_KEYS);
     char path[4096];
     SvgSeries se[2] = {{"scaled by 1/sqrt(d)", xs, ent[0], N_D}, {"unscaled", xs, ent[1], N_D}};

@@ -93,8 +93,11 @@ static int entry_cmp(const void *a, const void *b) {
     return strcmp(x->name, y->name);   // the same id twice (never in the real data): still a total order
 }
 
+// What a class directory holds: pos/ (ratings 7-10), neg/ (1-4), unsup/ (unrated: 0).
+enum { KIND_NEG, KIND_POS, KIND_UNSUP };
+
 // Lists DIR's review files into *entries (sorted by id) and checks each name and rating.
-static int list_dir(const char *dir, int positive, Entry **entries, int *n_entries, char *err, size_t err_len) {
+static int list_dir(const char *dir, int kind, Entry **entries, int *n_entries, char *err, size_t err_len) {
     *entries = NULL;
     *n_entries = 0;
     DIR *d = opendir(dir);
@@ -119,11 +122,13 @@ static int list_dir(const char *dir, int positive, Entry **entries, int *n_entri
                       name);
             break;
         }
-        int ok = positive ? (rating >= 7 && rating <= 10) : (rating >= 1 && rating <= 4);
+        int ok = kind == KIND_POS ? (rating >= 7 && rating <= 10)
+                 : kind == KIND_NEG ? (rating >= 1 && rating <= 4)
+                                    : rating == 0;
         if (!ok) {
             rc = fail(err, err_len, "%s/%s: rating %d does not belong in %s/ (positive reviews are rated 7-10, "
-                                    "negative 1-4): is this copy of the data mixed up?",
-                      dir, name, rating, positive ? "pos" : "neg");
+                                    "negative 1-4, unlabelled ones 0): is this copy of the data mixed up?",
+                      dir, name, rating, kind == KIND_POS ? "pos" : kind == KIND_NEG ? "neg" : "unsup");
             break;
         }
         if (n == cap) e = xrealloc(e, sizeof(Entry) * (size_t)(cap *= 2));
@@ -192,7 +197,9 @@ void imdb_free(ImdbSet *s) {
     memset(s, 0, sizeof *s);
 }
 
-int imdb_load(ImdbSet *out, const char *root, const char *split, int max_per_class, char *err, size_t err_len) {
+// Reads ROOT/SPLIT/<names[c]>/ for each of the n_class class directories, in order.
+static int load_classes(ImdbSet *out, const char *root, const char *split, const char *const *names,
+                        const int *kinds, int n_class, int max_per_class, char *err, size_t err_len) {
     memset(out, 0, sizeof *out);
     char split_dir[4096], class_dir[2][4096];
     struct stat st;
@@ -205,15 +212,14 @@ int imdb_load(ImdbSet *out, const char *root, const char *split, int max_per_cla
     if (stat(split_dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return fail(err, err_len, "%s: no such directory; expected %s/ inside %s (the aclImdb layout)", split_dir,
                     split, root);
-    Entry *entries[2];
-    int counts[2];
-    const char *names[2] = {"pos", "neg"};
-    for (int c = 0; c < 2; c++) {
+    Entry *entries[2] = {NULL, NULL};
+    int counts[2] = {0, 0};
+    for (int c = 0; c < n_class; c++) {
         path_join(class_dir[c], sizeof class_dir[c], split_dir, names[c]);
-        if (list_dir(class_dir[c], c == 0, &entries[c], &counts[c], err, err_len) != 0) {
-            if (c == 1) {
-                for (int i = 0; i < counts[0]; i++) free(entries[0][i].name);
-                free(entries[0]);
+        if (list_dir(class_dir[c], kinds[c], &entries[c], &counts[c], err, err_len) != 0) {
+            for (int done = 0; done < c; done++) {   // the directories listed before this one
+                for (int i = 0; i < counts[done]; i++) free(entries[done][i].name);
+                free(entries[done]);
             }
             return -1;
         }
@@ -232,11 +238,11 @@ int imdb_load(ImdbSet *out, const char *root, const char *split, int max_per_cla
     out->id = xcalloc((size_t)n, sizeof(int));
     int *status = xcalloc((size_t)n, sizeof(int)), *err_no = xcalloc((size_t)n, sizeof(int));
     char **paths = xcalloc((size_t)n, sizeof(char *));
-    for (int c = 0, k = 0; c < 2; c++)
+    for (int c = 0, k = 0; c < n_class; c++)
         for (int i = 0; i < counts[c]; i++, k++) {
             char path[4096];
             paths[k] = xstrdup(path_join(path, sizeof path, class_dir[c], entries[c][i].name));
-            out->label[k] = c == 0;
+            out->label[k] = kinds[c] == KIND_POS ? 1 : kinds[c] == KIND_NEG ? 0 : -1;
             out->rating[k] = entries[c][i].rating;
             out->id[k] = entries[c][i].id;
         }
@@ -275,7 +281,7 @@ int imdb_load(ImdbSet *out, const char *root, const char *split, int max_per_cla
             rc = fail(err, err_len, "%s: cannot read: %s", paths[k], strerror(err_no[k]));
     }
     for (int k = 0; k < n; k++) free(paths[k]);
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < n_class; c++) {
         for (int i = 0; i < counts[c]; i++) free(entries[c][i].name);
         free(entries[c]);
     }
@@ -284,4 +290,16 @@ int imdb_load(ImdbSet *out, const char *root, const char *split, int max_per_cla
     free(err_no);
     if (rc != 0) imdb_free(out);
     return rc;
+}
+
+int imdb_load(ImdbSet *out, const char *root, const char *split, int max_per_class, char *err, size_t err_len) {
+    static const char *const names[2] = {"pos", "neg"};
+    static const int kinds[2] = {KIND_POS, KIND_NEG};
+    return load_classes(out, root, split, names, kinds, 2, max_per_class, err, err_len);
+}
+
+int imdb_load_unsup(ImdbSet *out, const char *root, int max_reviews, char *err, size_t err_len) {
+    static const char *const names[1] = {"unsup"};
+    static const int kinds[1] = {KIND_UNSUP};
+    return load_classes(out, root, "train", names, kinds, 1, max_reviews, err, err_len);
 }

@@ -19,7 +19,7 @@ typedef struct {
     int n;             // number of reviews: the positives first, then the negatives
     char **text;       // (n) review text, NUL-terminated, valid UTF-8 (see n_repaired)
     size_t *len;       // (n) bytes of each text, without the NUL
-    int *label;        // (n) 1 = positive (pos/), 0 = negative (neg/)
+    int *label;        // (n) 1 = positive (pos/), 0 = negative (neg/), -1 unlabelled (unsup/)
     int *rating;       // (n) stars from the file name, 7..10 or 1..4
     int *id;           // (n) the number before the underscore
     int n_repaired;    // files that held invalid UTF-8 (bytes replaced by U+FFFD)
@@ -37,6 +37,10 @@ typedef struct {
 // skipped. Returns 0, or -1 with the reason in err (out is then empty).
 int imdb_load(ImdbSet *out, const char *root, const char *split, int max_per_class, char *err,
               size_t err_len);
+// The 50,000 unlabelled reviews of ROOT/train/unsup/ID_0.txt (rating 0, label -1),
+// for unsupervised use such as chapter 07's pre-training. Same checks and errors;
+// max_reviews > 0 keeps the first max_reviews by id.
+int imdb_load_unsup(ImdbSet *out, const char *root, int max_reviews, char *err, size_t err_len);
 void imdb_free(ImdbSet *s);
 
 // "123_8.txt" -> id 123, rating 8; returns 0, or -1 if the name has another form.

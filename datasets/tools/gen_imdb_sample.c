@@ -2,6 +2,7 @@
 // layout of the Large Movie Review Dataset (aclImdb):
 //
 //   OUT/train/pos/ID_RATING.txt  OUT/train/neg/...  OUT/test/pos/...  OUT/test/neg/...
+//   OUT/train/unsup/ID_0.txt     unlabelled reviews of either class (chapter 07)
 //
 //   build/bin/gen_imdb_sample --out datasets/samples/aclImdb --seed 1
 //
@@ -153,17 +154,19 @@ static const Edge EDGES[] = {
 };
 
 int main(int argc, char **argv) {
-    int seed = 1, n_train = 100, n_test = 50;
+    int seed = 1, n_train = 100, n_test = 50, n_unsup = 200;
     const char *out = "datasets/samples/aclImdb";
     Flag flags[] = {
         {"seed", FLAG_INT, &seed, "random seed"},
         {"n-train", FLAG_INT, &n_train, "templated reviews per class in train/"},
         {"n-test", FLAG_INT, &n_test, "templated reviews per class in test/"},
+        {"n-unsup", FLAG_INT, &n_unsup, "unlabelled reviews in train/unsup/"},
         {"out", FLAG_STRING, &out, "the aclImdb directory to write"},
     };
     cli_parse(argc, argv, flags, COUNT(flags), "gen_imdb_sample: a small original movie-review sample in the aclImdb layout");
-    cli_require(n_train >= 1 && n_train <= 100000 && n_test >= 1 && n_test <= 100000,
-                "--n-train and --n-test must be in 1..100000");
+    cli_require(n_train >= 1 && n_train <= 100000 && n_test >= 1 && n_test <= 100000 && n_unsup >= 1 &&
+                    n_unsup <= 100000,
+                "--n-train, --n-test and --n-unsup must be in 1..100000");
     Rng rng;
     rng_seed(&rng, (uint64_t)seed);
     Text t = {malloc(1024), 0, 1024};
@@ -205,6 +208,16 @@ int main(int argc, char **argv) {
                 files++, bytes += t.len;
             }
         }
+    // last, so that the labelled files above do not change with --n-unsup
+    char unsup_dir[4096], split_dir[4096];
+    path_join(unsup_dir, sizeof unsup_dir, path_join(split_dir, sizeof split_dir, out, "train"), "unsup");
+    if (make_dirs(unsup_dir) != 0) DIE("cannot create %s", unsup_dir);
+    clear_reviews(unsup_dir);
+    for (int i = 0; i < n_unsup; i++) {
+        make_review(&t, rng_int(&rng, 2), &rng);
+        write_file(unsup_dir, i, 0, t.s, t.len);
+        files++, bytes += t.len;
+    }
     fprintf(stderr, "wrote %d reviews (%zu bytes) under %s\n", files, bytes, out);
     free(t.s);
     return 0;

@@ -69,7 +69,7 @@ BENCH_BIN := $(BUILD)/bin/bench_matmul
 
 .SECONDARY:
 
-.PHONY: all run test exercises exercise exercise-stubs bench help clean criterion figures
+.PHONY: all run test exercises exercise exercise-stubs bench help clean criterion figures unicode-tables
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(CHAPTER_BINS) $(TOOL_BINS)
@@ -155,6 +155,15 @@ bench: all $(BENCH_BIN)
 figures: all
 	@BUILD=$(BUILD) FIGURES=$(BUILD)/figures sh common/scripts/run_chapters.sh
 
+# chapter 07's Unicode tables, regenerated from the Unicode Character Database (only
+# to move to another Unicode version; Debian/Ubuntu: apt-get install unicode-data)
+UNICODE_DATA ?= /usr/share/unicode/UnicodeData.txt
+unicode-tables:
+	@mkdir -p $(BUILD)/bin
+	$(CC) $(CSTD) $(WARN) -O2 chapters/07_bert/tools/gen_unicode_tables.c -o $(BUILD)/bin/gen_unicode_tables
+	$(BUILD)/bin/gen_unicode_tables $(UNICODE_DATA) > chapters/07_bert/unicode_tables.inc.tmp
+	mv chapters/07_bert/unicode_tables.inc.tmp chapters/07_bert/unicode_tables.inc
+
 help:
 	@echo "make            build the library, every chapter program and the data generators"
 	@echo "make run        run every chapter in quick mode, then print a summary table"
@@ -167,6 +176,7 @@ help:
 	@echo "make bench      matmul GFLOP/s and each chapter's quick-run time and peak memory"
 	@echo "make bench COMPARE=1   ... with OpenBLAS's sgemm beside it (installs OpenBLAS if missing)"
 	@echo "make figures    collect every chapter's quick-run figures in build/figures/"
+	@echo "make unicode-tables    regenerate chapter 07's Unicode tables from UnicodeData.txt"
 	@echo "make clean      remove build/"
 	@echo "Variables: CC=clang, SANITIZE=1, OPT='-O2', TESTS='tests/test_02_*.c'"
 

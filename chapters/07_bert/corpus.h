@@ -1,0 +1,53 @@
+// corpus.h: the pre-training text, as documents. README section 07.4 "The corpus".
+//
+//   WikiText-2 (Merity et al. 2016), the "tokenized" variant wiki.{train,valid}.tokens:
+//     one paragraph per line, headings as " = Title = " (top level) or " = = Section
+//     = = ", and the tokenization undone here: " @-@ " -> "-", " @,@ " -> ",",
+//     " @.@ " -> "." ("1 @,@ 000" -> "1,000"), and <unk> (a word outside the 33k-word
+//     vocabulary of the original release) -> [UNK], which the tokenizer keeps whole and
+//     the masking never asks the model to predict. An article (a top-level heading and
+//     what follows) is one document; heading lines themselves are dropped.
+//   IMDB reviews (chapter 03's loader), train/pos, train/neg and train/unsup: one
+//     review, one document; "<br />" becomes a space.
+//   CoNLL-2003 training sentences (conll.h), words joined by spaces, one document per
+//     -DOCSTART- section (the whole file when there is none). Never the dev or test
+//     files: chapter 08 evaluates on them.
+// Each loader checks that its files exist, are not empty and are valid UTF-8, and
+// reports "path[:line]: what is wrong" in err.
+#ifndef CH07_CORPUS_H
+#define CH07_CORPUS_H
+
+#include <stddef.h>
+
+#include "chapters/07_bert/wordpiece.h"
+
+typedef struct {
+    char **text;      // (n) NUL-terminated documents
+    size_t *len;      // (n) their lengths in bytes
+    int n, cap;
+    size_t bytes;     // sum of len
+} DocList;
+
+void doclist_add(DocList *d, const char *text, size_t len);   // copies text
+void doclist_free(DocList *d);
+
+// Each appends documents to docs; returns 0, or -1 with err (docs unchanged on error).
+int corpus_wikitext(DocList *docs, const char *path, char *err, size_t err_len);
+int corpus_imdb(DocList *docs, const char *aclimdb_root, int with_unsup, int max_reviews, char *err, size_t err_len);
+int corpus_conll(DocList *docs, const char *path, char *err, size_t err_len);
+
+// "1 @,@ 000 km @-@ long" -> "1,000 km-long", "<unk>" -> "[UNK]" for one line of
+// WikiText; writes into out (room for len + 1 bytes: the result is never longer,
+// "<unk>" and "[UNK]" being the same length), returns the new length.
+size_t wikitext_detokenize(char *out, const char *line, size_t len);
+
+// Tokenizes every document and concatenates the ids, with [SEP] after each document.
+void corpus_encode(const DocList *docs, const WordPiece *wp, IdList *stream, WpStats *stats);
+
+// Cuts the stream into sequences of exactly T tokens: [CLS] + T-2 stream tokens +
+// [SEP] (the documents inside keep their own [SEP] separators; RoBERTa's
+// "FULL-SENTENCES" packing, no padding). Returns the number of sequences written to
+// *out (malloc'd, n*T ints); the stream's last partial piece is dropped.
+int corpus_pack(const IdList *stream, const WordPiece *wp, int T, int **out);
+
+#endif

@@ -148,6 +148,7 @@ bench: all $(BENCH_BIN)
 	@if pkg-config --exists openblas 2>/dev/null; then $(MAKE) --no-print-directory $(BENCH_BIN)_openblas; \
 	  else echo "(OpenBLAS not installed: no comparison column; make bench COMPARE=1 installs it)"; fi
 	@BUILD=$(BUILD) sh common/scripts/bench.sh
+	@if [ "$(COMPARE)" = 1 ]; then BUILD=$(BUILD) sh common/scripts/compare_tokenizer.sh; fi
 
 # Every chapter's figures from its quick run, collected in build/figures/ for a look.
 # (The figures in docs/figures/ that the READMEs embed come from the full runs each
@@ -174,7 +175,8 @@ help:
 	@echo "make exercises  grade the reference solutions (teachers, CI)"
 	@echo "make exercise-stubs    check that every untouched stub fails its test"
 	@echo "make bench      matmul GFLOP/s and each chapter's quick-run time and peak memory"
-	@echo "make bench COMPARE=1   ... with OpenBLAS's sgemm beside it (installs OpenBLAS if missing)"
+	@echo "make bench COMPARE=1   ... with OpenBLAS's sgemm beside it (installs OpenBLAS if missing),"
+	@echo "                       and ch07's tokenizer against Hugging Face's (needs node and npm)"
 	@echo "make figures    collect every chapter's quick-run figures in build/figures/"
 	@echo "make unicode-tables    regenerate chapter 07's Unicode tables from UnicodeData.txt"
 	@echo "make clean      remove build/"

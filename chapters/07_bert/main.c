@@ -22,7 +22,7 @@
 typedef struct {
     CommonOpts common;
     const char *tokenize, *vocab, *score;
-    int lowercase, vocab_size, max_alphabet, min_pair, no_unsup;
+    int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only;
 } Opts;
 
 // --tokenize: ids of each input line on one output line, for comparing with any other
@@ -82,6 +82,7 @@ int main(int argc, char **argv) {
         {"min-pair", FLAG_INT, &o.min_pair, "a pair seen fewer times is never merged"},
         {"score", FLAG_STRING, &o.score, "pair score: frequency (HF, 7.1) or likelihood (Google, 7.2)"},
         {"no-unsup", FLAG_BOOL, &o.no_unsup, "leave IMDB's 50,000 unlabelled reviews out of the corpus"},
+        {"vocab-only", FLAG_BOOL, &o.vocab_only, "train vocab.txt into --out and stop"},
     };
     cli_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
               "ch07: a WordPiece tokenizer and a small BERT pre-trained with masked language modelling");
@@ -138,6 +139,12 @@ int main(int argc, char **argv) {
         if (make_dirs(o.common.out)) die(o.common.out, 0, "cannot create the output directory");
         if (wordpiece_save(&wp, path_join(path, sizeof path, o.common.out, "vocab.txt"), err, sizeof err)) DIE("%s", err);
         printf("wrote %s\n", path);
+        if (o.vocab_only) {
+            printf("RESULT ch=07 task=wordpiece-train vocab=%d merges=%d seconds=%.1f\n", wordpiece_size(&wp), ts.merges,
+                   now_seconds() - t0);
+            wordpiece_free(&wp), doclist_free(&docs);
+            return 0;
+        }
     }
     t = now_seconds();
     IdList stream = {0};

@@ -6,6 +6,12 @@
 
 void layernorm_forward(float *out, float *mean, float *rstd, const float *x,
                        const float *gamma, const float *beta, int N, int C) {
+    layernorm_forward_eps(out, mean, rstd, x, gamma, beta, N, C, LAYERNORM_EPS);
+}
+
+void layernorm_forward_eps(float *out, float *mean, float *rstd, const float *x, const float *gamma,
+                           const float *beta, int N, int C, float eps) {
+#pragma omp parallel for schedule(static) if (N >= 256)
     for (int i = 0; i < N; i++) {
         const float *xi = x + (long)i * C;
         float *oi = out + (long)i * C;
@@ -13,7 +19,7 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *x,
         for (int c = 0; c < C; c++) sum += xi[c];
         double mu = sum / C;
         for (int c = 0; c < C; c++) sq += (xi[c] - mu) * (xi[c] - mu);
-        float rs = (float)(1.0 / sqrt(sq / C + LAYERNORM_EPS));    // (5.1)
+        float rs = (float)(1.0 / sqrt(sq / C + eps));    // (5.1)
         for (int c = 0; c < C; c++) oi[c] = ((float)(xi[c] - mu) * rs) * gamma[c] + beta[c];  // (5.2)
         mean[i] = (float)mu;
         rstd[i] = rs;

@@ -20,6 +20,11 @@ void layernorm_params_create(Tensor *gamma, Tensor *beta, const char *name, int 
 void layernorm_forward(float *out, float *mean, float *rstd, const float *x,
                        const float *gamma, const float *beta, int N, int C);
 
+// The same with another epsilon: BERT uses 1e-12 (its config's layer_norm_eps), and a
+// checkpoint trained with one gives slightly different outputs with the other. The
+// backward pass needs only the saved rstd, whatever eps made it.
+void layernorm_forward_eps(float *out, float *mean, float *rstd, const float *x, const float *gamma,
+                           const float *beta, int N, int C, float eps);
 // Accumulates (+=) into d_x (N,C), d_gamma (C), d_beta (C); NULL = not needed.
 // The compact form of d_x is derived in chapters/05_normalization/README.md, eq. (5.7):
 //   d_x = rstd * (d_xhat - mean_c(d_xhat) - xhat * mean_c(d_xhat * xhat)),  d_xhat = d_out*gamma

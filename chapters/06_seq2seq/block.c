@@ -34,6 +34,7 @@ void enc_block_create(EncBlock *blk, const char *prefix, int C, int NH, int H, i
     norm_params(&blk->ln2_g, &blk->ln2_b, prefix, "ln2", C);
     sub_prefix(name, sizeof name, prefix, "ffn");
     ffn_create(&blk->ffn, name, C, H, use_gelu, rng);
+    blk->post_ln = 0, blk->ln_eps = LAYERNORM_EPS;
 }
 
 void enc_block_free(EncBlock *blk) {
@@ -68,8 +69,51 @@ void enc_cache_free(EncCache *c) {
     memset(c, 0, sizeof *c);
 }
 
+// (6.11'), BERT's order: the sum of each residual connection is normalised.
+static void enc_post_forward(const EncBlock *blk, EncCache *c, float *y, const float *x, const int *lengths,
+                             float p, Rng *rng, int B, int T) {
+    const int C = blk->C, N = B * T;
+    const size_t n = (size_t)N * C;
+    mha_forward(&blk->attn, &c->attn, c->s, x, lengths, 0, B, T);
+    dropout_forward(c->s, c->s_mask, c->s, (int)n, p, rng != NULL, rng);
+    add_rows(c->a, x, c->s, n);                                   // a = x + drop(attn)
+    layernorm_forward_eps(c->h, c->a_mean, c->a_rstd, c->a, blk->ln1_g.data, blk->ln1_b.data, N, C, blk->ln_eps);
+    ffn_forward(&blk->ffn, &c->ffn, c->f, c->h, N);
+    dropout_forward(c->f, c->f_mask, c->f, (int)n, p, rng != NULL, rng);
+    add_rows(c->b, c->h, c->f, n);                                // b = h + drop(ffn)
+    layernorm_forward_eps(y, c->b_mean, c->b_rstd, c->b, blk->ln2_g.data, blk->ln2_b.data, N, C, blk->ln_eps);
+}
+
+static void enc_post_backward(EncBlock *blk, EncCache *c, float *d_x, const float *d_y, const float *x, int B,
+                              int T) {
+    const int C = blk->C, N = B * T;
+    const size_t n = (size_t)N * C, bytes = sizeof(float) * n;
+    // y = LN2(b): every gradient passes through the norm first
+    memset(c->d_b, 0, bytes);
+    layernorm_backward(c->d_b, blk->ln2_g.grad, blk->ln2_b.grad, d_y, c->b, c->b_mean, c->b_rstd, blk->ln2_g.data,
+                       N, C);
+    // b = h + drop(FFN(h)): d_b reaches h directly and through the branch
+    memcpy(c->d_h, c->d_b, bytes);
+    memset(c->d_tmp, 0, bytes);
+    dropout_backward(c->d_tmp, c->d_b, c->f_mask, (int)n);
+    ffn_backward(&blk->ffn, &c->ffn, c->d_h, c->d_tmp, c->h, N);
+    // h = LN1(a), a = x + drop(Attn(x))
+    memset(c->d_a, 0, bytes);
+    layernorm_backward(c->d_a, blk->ln1_g.grad, blk->ln1_b.grad, c->d_h, c->a, c->a_mean, c->a_rstd,
+                       blk->ln1_g.data, N, C);
+    memset(c->d_tmp, 0, bytes);
+    dropout_backward(c->d_tmp, c->d_a, c->s_mask, (int)n);
+    mha_backward(&blk->attn, &c->attn, d_x, c->d_tmp, x, B, T);   // the weights' grads even without d_x
+    if (d_x)
+        for (size_t i = 0; i < n; i++) d_x[i] += c->d_a[i];
+}
+
 void enc_block_forward(const EncBlock *blk, EncCache *c, float *y, const float *x, const int *lengths, float p,
                        Rng *rng, int B, int T) {
+    if (blk->post_ln) {
+        enc_post_forward(blk, c, y, x, lengths, p, rng, B, T);
+        return;
+    }
     const int C = blk->C, N = B * T;
     const size_t n = (size_t)N * C;
     layernorm_forward(c->a, c->a_mean, c->a_rstd, x, blk->ln1_g.data, blk->ln1_b.data, N, C);
@@ -83,6 +127,10 @@ void enc_block_forward(const EncBlock *blk, EncCache *c, float *y, const float *
 }
 
 void enc_block_backward(EncBlock *blk, EncCache *c, float *d_x, const float *d_y, const float *x, int B, int T) {
+    if (blk->post_ln) {
+        enc_post_backward(blk, c, d_x, d_y, x, B, T);
+        return;
+    }
     const int C = blk->C, N = B * T;
     const size_t n = (size_t)N * C, bytes = sizeof(float) * n;
     // y = h + drop(FFN(LN2(h))): d_y reaches h directly and through the branch

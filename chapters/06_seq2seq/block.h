@@ -27,12 +27,19 @@ typedef struct {
     Tensor ln1_g, ln1_b, ln2_g, ln2_b;   // (C) each: "<prefix>.ln1.weight", ...
     Mha attn;                            // "<prefix>.attn.*"
     Ffn ffn;                             // "<prefix>.ffn.*"
+    // Set after enc_block_create (which gives 0 and chapter 05's LAYERNORM_EPS) for the
+    // original post-LN arrangement of BERT (chapter 07), norm after each residual sum:
+    //   h = LN1(x + drop(SelfAttn(x)));  y = LN2(h + drop(FFN(h)))                   (6.11')
+    int post_ln;
+    float ln_eps;
 } EncBlock;
 
 typedef struct {
     int B, T;                                     // capacity
-    float *a, *a_mean, *a_rstd, *s, *s_mask, *h;  // LN1 out, its stats, attention out, dropout mask, h
-    float *b, *b_mean, *b_rstd, *f, *f_mask;      // LN2 out, its stats, FFN out, dropout mask
+    // pre-LN: a = LN1(x), h = x + s; b = LN2(h). post-LN: a = x + s (LN1's input),
+    // h = LN1(a); b = h + f (LN2's input). s, f: the two branches after dropout.
+    float *a, *a_mean, *a_rstd, *s, *s_mask, *h;  // LN1 side, attention out, dropout mask, h
+    float *b, *b_mean, *b_rstd, *f, *f_mask;      // LN2 side, FFN out, dropout mask
     float *d_h, *d_a, *d_b, *d_tmp;               // backward scratch (B*T*C each)
     MhaCache attn;
     FfnCache ffn;

@@ -120,6 +120,25 @@ Test(ch02_optim, adamw_decay_is_decoupled) {
     one_param_free(&p);
 }
 
+Test(ch02_optim, adamw_skips_1d_tensors_when_asked) {
+    // a matrix and a bias, g = 0: only the decay acts, and only on the matrix
+    Tensor w, b;
+    tensor_alloc(&w, "w", 1, 2, 1, 2), tensor_alloc(&b, "b", 1, 1, 2);
+    w.data[0] = 2, w.data[1] = -4, b.data[0] = 2, b.data[1] = -4;
+    TensorList list = {0};
+    tensorlist_add(&list, &w), tensorlist_add(&list, &b);
+    Adam opt;
+    adam_init(&opt, &list, 0.1f, 0.9f, 0.999f, 1e-8f, 0.5f);
+    adam_exclude_1d_from_decay(&opt, &list);
+    adam_step(&opt, &list);
+    cr_assert_float_eq(w.data[0], 1.9f, 1e-6, "w = %g", w.data[0]);
+    cr_assert_float_eq(w.data[1], -3.8f, 1e-6);
+    cr_assert(b.data[0] == 2 && b.data[1] == -4, "the bias decayed: %g %g", b.data[0], b.data[1]);
+    adam_free(&opt);
+    tensorlist_free(&list);
+    tensor_free(&w), tensor_free(&b);
+}
+
 Test(ch02_optim, frozen_tensor_without_grad_is_skipped) {
     Tensor a, frozen;
     tensor_alloc(&a, "a", 1, 1, 2);

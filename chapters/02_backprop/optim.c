@@ -83,6 +83,13 @@ void adam_init(Adam *opt, const TensorList *params, float lr, float beta1, float
     opt->n = params->count;
     opt->m = alloc_state(params);
     opt->v = alloc_state(params);
+    opt->no_decay = NULL;
+}
+
+void adam_exclude_1d_from_decay(Adam *opt, const TensorList *params) {
+    check_same_params(opt->n, params, "adam_exclude_1d_from_decay");
+    if (!opt->no_decay) opt->no_decay = xcalloc((size_t)opt->n, 1);
+    for (int k = 0; k < params->count; k++) opt->no_decay[k] = params->items[k]->ndim == 1;
 }
 
 void adam_step(Adam *opt, TensorList *params) {
@@ -97,11 +104,14 @@ void adam_step(Adam *opt, TensorList *params) {
         Tensor *t = params->items[k];
         if (!t->grad) continue;
         float *m = opt->m[k], *v = opt->v[k];
-        for (size_t i = 0; i < t->size; i++) {
+        const float wd = opt->no_decay && opt->no_decay[k] ? 0.0f : opt->weight_decay;
+        const long size = (long)t->size;
+#pragma omp parallel for schedule(static) if (size >= (1L << 16))
+        for (long i = 0; i < size; i++) {
             float g = t->grad[i];
             // AdamW, README eq. (2.18): decay the weight directly, outside the
             // adaptive scaling, so every weight decays at the same rate lr*wd.
-            if (opt->weight_decay != 0.0f) t->data[i] -= opt->lr * opt->weight_decay * t->data[i];
+            if (wd != 0.0f) t->data[i] -= opt->lr * wd * t->data[i];
             m[i] = b1 * m[i] + (1.0f - b1) * g;          // README eq. (2.15)
             v[i] = b2 * v[i] + (1.0f - b2) * g * g;
             float m_hat = m[i] / corr1, v_hat = v[i] / corr2;
@@ -111,6 +121,8 @@ void adam_step(Adam *opt, TensorList *params) {
 }
 
 void adam_free(Adam *opt) {
+    free(opt->no_decay);
+    opt->no_decay = NULL;
     free_state(opt->m, opt->n);
     free_state(opt->v, opt->n);
     opt->m = opt->v = NULL;

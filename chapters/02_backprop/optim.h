@@ -30,10 +30,15 @@ typedef struct {
     long t;             // steps taken so far (for bias correction)
     float **m, **v;
     int n;
+    unsigned char *no_decay;   // (n) or NULL: 1 = this tensor is never decayed
 } Adam;
 void adam_init(Adam *opt, const TensorList *params, float lr, float beta1, float beta2, float eps,
                float weight_decay);
 void adam_step(Adam *opt, TensorList *params);
+// AdamW as BERT and GPT-2 are trained: no weight decay on biases and layer-norm gains
+// and shifts, i.e. on every 1-D tensor of params. Decaying a gain towards 0 would
+// shrink a whole feature, and a bias has no scale to regularise.
+void adam_exclude_1d_from_decay(Adam *opt, const TensorList *params);
 void adam_free(Adam *opt);
 
 // Rescales all gradients so their global L2 norm is at most max_norm; returns the

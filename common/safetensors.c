@@ -560,13 +560,17 @@ const StEntry *st_find(const StFile *f, const char *name) {
 }
 
 int st_read_tensor(const StFile *f, Tensor *t, char *err, size_t err_len) {
-    const StEntry *e = st_find(f, t->name);
-    if (!e) return fail(err, err_len, f->path, "no tensor named '%s' in the file", t->name);
+    return st_read_tensor_as(f, t, t->name, err, err_len);
+}
+
+int st_read_tensor_as(const StFile *f, Tensor *t, const char *file_name, char *err, size_t err_len) {
+    const StEntry *e = st_find(f, file_name);
+    if (!e) return fail(err, err_len, f->path, "no tensor named '%s' in the file", file_name);
     int same = e->ndim == t->ndim;
     for (int i = 0; same && i < e->ndim; i++) same = e->shape[i] == t->shape[i];
     if (!same) {
         char file_shape[160], want_shape[96];
-        return fail(err, err_len, f->path, "tensor '%s' has shape %s in the file but %s here", t->name,
+        return fail(err, err_len, f->path, "tensor '%s' has shape %s in the file but %s here", file_name,
                     entry_shape_str(e, file_shape, sizeof file_shape), tensor_shape_str(t, want_shape, sizeof want_shape));
     }
     const unsigned char *p = f->data + e->begin;
@@ -586,7 +590,7 @@ int st_read_tensor(const StFile *f, Tensor *t, char *err, size_t err_len) {
         break;
     default:
         return fail(err, err_len, f->path, "tensor '%s': dtype %s cannot be read as float32 (F32, F16, BF16, F64 can)",
-                    t->name, st_dtype_name(e->dtype));
+                    file_name, st_dtype_name(e->dtype));
     }
     return 0;
 }

@@ -51,6 +51,9 @@ size_t st_dtype_size(StDtype d);
 // Copies tensor `t->name` into t->data, converting F32/F16/BF16/F64 to float32.
 // Fails (-1, reason in err) when the tensor is missing or its shape differs from t's.
 int st_read_tensor(const StFile *f, Tensor *t, char *err, size_t err_len);
+// The same, reading the file's tensor file_name into t (a checkpoint whose names
+// differ from the model's by a prefix, e.g. Hugging Face's BertModel vs BertForMaskedLM).
+int st_read_tensor_as(const StFile *f, Tensor *t, const char *file_name, char *err, size_t err_len);
 
 // Writes the tensors as F32, in list order, atomically (temp file + rename).
 // metadata: NULL or pairs {"key", "value", ..., NULL}. Returns 0 or -1 with err.

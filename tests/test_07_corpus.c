@@ -40,6 +40,7 @@ Test(ch07_corpus, wikitext_detokenize) {
     cr_assert_str_eq(out, "It is 1,000 km-long , 2.5 m wide ; [UNK] lives there .");
     cr_assert_eq(n, strlen(out));
     cr_assert_eq(wikitext_detokenize(out, "@-@ a @", 7), 7);   // no spaces around: left alone
+    cr_assert_str_eq(out, "@-@ a @");
 }
 
 Test(ch07_corpus, wikitext_articles_are_documents) {
@@ -52,6 +53,22 @@ Test(ch07_corpus, wikitext_articles_are_documents) {
     cr_assert_str_eq(d.text[0], "A river-bank .\nIt grew .");   // headings dropped, paragraphs kept
     cr_assert_str_eq(d.text[1], "The [UNK] one .");
     cr_assert_eq(d.bytes, d.len[0] + d.len[1]);
+    doclist_free(&d);
+}
+
+Test(ch07_corpus, wikitext_without_final_newline_and_with_crlf) {
+    DocList d = {0};
+    char err[512];
+    cr_assert_eq(corpus_wikitext(&d, write_tmp("nonl.tokens", " = A = \n \n Hello there .\n = B = \n \n Last ."), err,
+                                 sizeof err), 0, "%s", err);
+    cr_assert_eq(d.n, 2);
+    cr_assert_str_eq(d.text[1], "Last .");
+    doclist_free(&d);
+    cr_assert_eq(corpus_wikitext(&d, write_tmp("crlf.tokens", " = A = \r\n \r\n One .\r\n = B = \r\n Two .\r\n"), err,
+                                 sizeof err), 0, "%s", err);
+    cr_assert_eq(d.n, 2);
+    cr_assert_str_eq(d.text[0], "One .");
+    cr_assert_str_eq(d.text[1], "Two .");
     doclist_free(&d);
 }
 
@@ -99,6 +116,7 @@ Test(ch07_conll, malformed_files_name_the_line) {
         {"one.conll", "EU\n", "one.conll:1: a token line needs at least 2 columns"},
         {"tag.conll", "EU NNP B-NP B-ORG\n\nx NN I-NP X-PER\n", "tag.conll:3: unknown tag \"X-PER\""},
         {"tag2.conll", "EU NNP B-NP B-\n", "tag2.conll:1: unknown tag \"B-\""},
+        {"wide.conll", "a b c d e f g h i j k l m n o p q\n", "wide.conll:1: more than 16 columns"},
         {"empty.conll", "", "empty.conll: no sentences"},
         {"docs.conll", "-DOCSTART- -X- -X- O\n\n", "docs.conll: no sentences"},
         {"utf8.conll", "EU NNP B-NP B-ORG\nM\xfcller NNP I-NP B-PER\n", "utf8.conll:2: not valid UTF-8"},
@@ -149,6 +167,7 @@ Test(ch07_corpus, imdb_unlabelled_reviews) {
     cr_assert(strstr(err, "7_3.txt: rating 3 does not belong in unsup/"), "%s", err);
     cr_assert_eq(corpus_imdb(&d, root, 1, 0, err, sizeof err), -1);
     cr_assert_eq(d.n, 0);   // nothing half-added
+    doclist_free(&d);
 }
 
 Test(ch07_corpus, pack_into_cls_sep_sequences) {

@@ -14,6 +14,7 @@
 #include "chapters/07_bert/unicode.h"
 #include "chapters/07_bert/wordpiece.h"
 #include "chapters/07_bert/wp_train.h"
+#include "common/rng.h"
 
 // ---- UTF-8 and Unicode ------------------------------------------------------------------------
 
@@ -127,6 +128,18 @@ Test(ch07_basic, uncased_lowers_and_strips_accents) {
     cr_assert_str_eq(basic("H\xc3\xa9llo", 0, NULL), "H\xc3\xa9llo");  // cased: untouched
 }
 
+Test(ch07_basic, edge_characters) {
+    // a compatibility ideograph is a word of its own, and uncased it is normalised too:
+    // U+F900 -> NFD U+8C48
+    cr_assert_str_eq(basic("a\xef\xa4\x80" "b", 1, NULL), "a|\xe8\xb1\x88|b");
+    cr_assert_str_eq(basic("a\xef\xa4\x80" "b", 0, NULL), "a|\xef\xa4\x80|b");
+    // a lone combining mark: a word cased, nothing uncased (it is stripped)
+    cr_assert_str_eq(basic("\xcc\x81", 0, NULL), "\xcc\x81");
+    cr_assert_str_eq(basic("\xcc\x81", 1, NULL), "");
+    // U+1FEF (Greek varia) decomposes to '`', which is then punctuation
+    cr_assert_str_eq(basic("x\xe1\xbf\xafy", 1, NULL), "x|`|y");
+}
+
 Test(ch07_basic, invalid_utf8_is_dropped_and_counted) {
     long invalid;
     cr_assert_str_eq(basic("ab\xff" "cd \xc3", 0, &invalid), "abcd");
@@ -183,6 +196,23 @@ Test(ch07_wordpiece, words_over_100_characters_are_unknown) {
     wordpiece_free(&wp);
 }
 
+Test(ch07_wordpiece, four_byte_characters_and_the_100_limit) {
+    const char *tokens[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "\xf0\x9f\x98\x80", "##\xf0\x9f\x98\x80"};
+    WordPiece wp;
+    char err[256];
+    cr_assert_eq(wordpiece_from_tokens(&wp, tokens, 7, 0, err, sizeof err), 0, "%s", err);
+    char word[4 * 101];
+    for (int i = 0; i < 101; i++) memcpy(word + 4 * i, "\xf0\x9f\x98\x80", 4);
+    IdList l = {0};
+    wordpiece_encode(&wp, word, 400, &l, NULL);   // 100 emoji: one piece each
+    cr_assert(l.n == 100 && l.ids[0] == 5 && l.ids[99] == 6);
+    l.n = 0;
+    wordpiece_encode(&wp, word, 404, &l, NULL);   // 101: [UNK]
+    assert_ids(&l, (int[]){WP_UNK}, 1, "101 emoji");
+    idlist_free(&l);
+    wordpiece_free(&wp);
+}
+
 Test(ch07_wordpiece, special_tokens_in_the_text_stay_whole) {
     WordPiece wp = toy();
     IdList l = {0};
@@ -190,6 +220,9 @@ Test(ch07_wordpiece, special_tokens_in_the_text_stay_whole) {
     wordpiece_encode(&wp, text, strlen(text), &l, NULL);
     // "[mask]" is not a special token (case matters): "[" "mask" "]" -> unknown pieces
     assert_ids(&l, (int[]){T_IS, WP_MASK, T_DOT, T_A, WP_SEP, T_B, WP_UNK, WP_UNK, WP_UNK}, 9, text);
+    l.n = 0;
+    wordpiece_encode(&wp, "a[MAS", 5, &l, NULL);   // cut short at the end: not a special token
+    assert_ids(&l, (int[]){T_A, WP_UNK, WP_UNK}, 3, "a[MAS");
     idlist_free(&l);
     wordpiece_free(&wp);
 }
@@ -292,6 +325,59 @@ Test(ch07_train, likelihood_prefers_parts_that_never_occur_apart) {
     cr_assert_eq(wp_train(&c, &o, &wp, &st, err, sizeof err), 0, "%s", err);
     cr_assert_str_eq(wordpiece_token(&wp, WP_N_SPECIAL + 12), "xy");
     wordpiece_free(&wp);
+    vocab_free(&c);
+}
+
+// Hundreds of merges (the pair table is compacted every 256): the vocabulary must stay
+// consistent, with every training word tokenizable and repeated letters merged.
+Test(ch07_train, many_merges_keep_every_word_tokenizable) {
+    Vocab c;
+    vocab_init(&c);
+    Rng rng;
+    rng_seed(&rng, 4);
+    char word[16];
+    for (int w = 0; w < 3000; w++) {
+        int n = 2 + rng_int(&rng, 8);
+        for (int i = 0; i < n; i++) word[i] = (char)('a' + rng_int(&rng, 6) * rng_int(&rng, 2));   // many a's
+        word[n] = 0;
+        count(&c, word, 1 + rng_int(&rng, 20));
+    }
+    count(&c, "aaaa", 50);
+    WordPiece wp;
+    WpTrainStats st;
+    char err[256];
+    WpTrainOpts o = {.vocab_size = 900, .max_alphabet = 100, .min_pair_count = 2, .score = WP_SCORE_FREQUENCY};
+    cr_assert_eq(wp_train(&c, &o, &wp, &st, err, sizeof err), 0, "%s", err);
+    cr_assert_gt(st.merges, 600);
+    IdList l = {0};
+    WpStats ws = {0};
+    for (int w = 0; w < c.n; w++) wordpiece_encode(&wp, vocab_word(&c, w), strlen(vocab_word(&c, w)), &l, &ws);
+    cr_assert_eq(ws.unk_words, 0);
+    l.n = 0;
+    wordpiece_encode(&wp, "aaaa", 4, &l, NULL);
+    cr_assert_eq(l.n, 1, "aaaa (50 times in the corpus) is %ld pieces", l.n);
+    idlist_free(&l);
+    wordpiece_free(&wp);
+    vocab_free(&c);
+}
+
+Test(ch07_train, uncased_and_punctuation) {
+    Vocab c;
+    vocab_init(&c);
+    count(&c, "ab", 3), count(&c, ",", 5), count(&c, "a,", 2);   // "a," cannot come from the basic tokenizer
+    WordPiece wp;
+    WpTrainStats st;
+    char err[256];
+    WpTrainOpts o = {.vocab_size = 100, .max_alphabet = 100, .min_pair_count = 2, .score = WP_SCORE_FREQUENCY,
+                     .lowercase = 1};
+    cr_assert_eq(wp_train(&c, &o, &wp, &st, err, sizeof err), 0, "%s", err);
+    cr_assert(wp.lowercase && wp.strip_accents);
+    cr_assert_eq(vocab_find(&wp.vocab, "##,", 3), -1);   // punctuation never continues a word
+    cr_assert_eq(st.words_dropped, 1);                   // "a,"
+    wordpiece_free(&wp);
+    o.min_pair_count = 0;
+    cr_assert_eq(wp_train(&c, &o, &wp, &st, err, sizeof err), -1);
+    cr_assert(strstr(err, "at least 1"), "%s", err);
     vocab_free(&c);
 }
 

@@ -56,12 +56,21 @@ int conll_load(ConllSet *s, const char *path, char *err, size_t err_len) {
         // split on single spaces (the format) or tabs (some copies)
         char *col[16] = {l};
         int nc = 0;
-        for (char *p = l; *p && nc < 16;) {
+        for (char *p = l; *p;) {
             while (*p == ' ' || *p == '\t') p++;
             if (!*p) break;
+            if (nc == 16) {
+                nc++;
+                break;
+            }
             col[nc++] = p;
             while (*p && *p != ' ' && *p != '\t') p++;
             if (*p) *p++ = 0;
+        }
+        if (nc > 16) {
+            snprintf(err, err_len, "%s:%d: more than 16 columns (CoNLL-2003 has 4: WORD POS CHUNK NER)", path, line);
+            rc = -1;
+            break;
         }
         if (!strcmp(col[0], "-DOCSTART-")) {
             if (s->n_sents > 0 || s->n_docs > 0) doc++;

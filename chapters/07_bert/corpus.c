@@ -97,29 +97,31 @@ int corpus_wikitext(DocList *docs, const char *path, char *err, size_t err_len) 
     int n0 = docs->n;
     size_t doc_cap = 1 << 16, doc_len = 0;
     char *doc = xmalloc(doc_cap), *clean = xmalloc(len + 1);
-    for (size_t at = 0; at <= len;) {
+    for (size_t at = 0; at < len; at++) {   // one line per pass; at ends on its '\n'
         size_t end = at;
         while (end < len && text[end] != '\n') end++;
+        size_t stop = end;
+        if (stop > at && text[stop - 1] == '\r') stop--;   // a copy with CRLF line ends
         int level;
-        int is_heading = at < len && heading(text + at, end - at, &level);
-        if ((is_heading && level == 1) || at >= len) {   // a new article: flush the last
+        int is_heading = heading(text + at, stop - at, &level);
+        if (is_heading && level == 1) {   // a new article: flush the last
             if (doc_len) doclist_add(docs, doc, doc_len);
             doc_len = 0;
         }
-        if (at < len && !is_heading) {
-            size_t n = wikitext_detokenize(clean, text + at, end - at);
+        if (!is_heading) {
+            size_t n = wikitext_detokenize(clean, text + at, stop - at);
             size_t s = 0;
             while (s < n && clean[s] == ' ') s++;   // the format's leading space
-            while (n > s && (clean[n - 1] == ' ' || clean[n - 1] == '\r')) n--;
+            while (n > s && clean[n - 1] == ' ') n--;
             if (n > s) {
                 while (doc_len + (n - s) + 2 > doc_cap) doc = xrealloc(doc, doc_cap *= 2);
                 if (doc_len) doc[doc_len++] = '\n';
                 memcpy(doc + doc_len, clean + s, n - s), doc_len += n - s;
             }
         }
-        if (at >= len) break;
-        at = end + 1;
+        at = end;
     }
+    if (doc_len) doclist_add(docs, doc, doc_len);   // the last article
     free(doc), free(clean), free(text);
     if (docs->n == n0) {
         snprintf(err, err_len, "%s: no text in it (only headings and blank lines?)", path);

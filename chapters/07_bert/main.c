@@ -26,7 +26,7 @@ typedef struct {
 } Opts;
 
 // --tokenize: ids of each input line on one output line, for comparing with any other
-// implementation of the same tokenizer.
+// implementation of the same tokenizer; then, as always, the RESULT line.
 static void tokenize_file(const Opts *o, double t0) {
     char err[512];
     WordPiece wp;
@@ -59,7 +59,8 @@ static void tokenize_file(const Opts *o, double t0) {
         at = end + 1;
     }
     if (st.invalid_bytes)
-        fprintf(stderr, "%s: %ld bytes were not valid UTF-8; each was read as U+FFFD and dropped, as HF does\n",
+        fprintf(stderr, "%s: %ld bytes were not valid UTF-8; each was read as U+FFFD and dropped (what HF does with "
+                        "text Python decoded with errors=\"replace\")\n",
                 o->tokenize, st.invalid_bytes);
     fprintf(stderr, "tokenized %ld lines, %.1f MB, %ld words -> %ld unknown; %.1f MB/s\n", lines, (double)len / 1e6,
             st.words, st.unk_words, t_tok > 0 ? (double)len / 1e6 / t_tok : 0.0);
@@ -122,12 +123,13 @@ int main(int argc, char **argv) {
         Vocab counter;
         vocab_init(&counter);
         BasicTokenizer bt;
-        basic_init(&bt, 0, 0);
+        basic_init(&bt, o.lowercase, o.lowercase);
         for (int d = 0; d < docs.n; d++) wp_count_words(&counter, &bt, docs.text[d], docs.len[d]);
         basic_free(&bt);
         double t_count = now_seconds() - t;
         WpTrainOpts to = {.vocab_size = o.vocab_size, .max_alphabet = o.max_alphabet, .min_pair_count = o.min_pair,
-                          .score = strcmp(o.score, "frequency") ? WP_SCORE_LIKELIHOOD : WP_SCORE_FREQUENCY};
+                          .score = strcmp(o.score, "frequency") ? WP_SCORE_LIKELIHOOD : WP_SCORE_FREQUENCY,
+                          .lowercase = o.lowercase};
         WpTrainStats ts;
         t = now_seconds();
         if (wp_train(&counter, &to, &wp, &ts, err, sizeof err)) DIE("%s", err);

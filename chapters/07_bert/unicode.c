@@ -2,6 +2,8 @@
 // nearly all of the text this chapter reads, is answered before any search.
 #include "chapters/07_bert/unicode.h"
 
+#include <string.h>
+
 typedef struct {
     uint32_t lo, hi;
     int value;
@@ -99,6 +101,11 @@ static int run_lookup(const UniRun *runs, int n, uint32_t cp, int missing) {
 }
 
 UniClass uni_class(uint32_t cp) {
+    if (cp < 0x80) {   // the table's first runs, without the search
+        if (cp < 0x20 || cp == 0x7F) return UNI_CONTROL;
+        if (cp == ' ') return UNI_SPACE;
+        return cp && strchr("!\"#%&'()*,-./:;?@[\\]_{}", (int)cp) ? UNI_PUNCT : UNI_OTHER;   // P*, not S*
+    }
     if (cp > 0x10FFFF) return UNI_CONTROL;
     return (UniClass)run_lookup(uni_class_runs, COUNT(uni_class_runs), cp, UNI_CONTROL);
 }

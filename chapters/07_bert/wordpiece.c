@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chapters/07_bert/unicode.h"
+#include "common/err.h"
 #include "common/io.h"
 #include "common/mem.h"
 
@@ -168,6 +169,7 @@ static void finish_piece(BasicTokenizer *bt, int n, WordFn fn, void *ctx) {
 
 void basic_tokenize(BasicTokenizer *bt, const char *text, size_t len, WordFn fn, void *ctx) {
     const unsigned char *s = (const unsigned char *)text;
+    grow_u32(&bt->cps, &bt->cps_cap, 1);
     int n = 0;   // code points of the current whitespace-separated piece, in bt->cps
     for (size_t i = 0; i < len;) {
         uint32_t cp;
@@ -184,12 +186,16 @@ void basic_tokenize(BasicTokenizer *bt, const char *text, size_t len, WordFn fn,
             n = 0;
             continue;
         }
-        if (uni_is_cjk(cp)) {   // " " + ideograph + " "
-            finish_piece(bt, n, fn, ctx);
+        if (uni_is_cjk(cp)) {   // " " + ideograph + " ": a piece of its own, which an
+            finish_piece(bt, n, fn, ctx);   // uncased vocabulary still normalises
+            bt->cps[0] = cp;                // (compatibility ideographs have NFD forms)
+            finish_piece(bt, 1, fn, ctx);
             n = 0;
-            emit(bt, &cp, 1, fn, ctx);
             continue;
         }
+        if (n == BASIC_MAX_PIECE)
+            die(__FILE__, __LINE__, "basic_tokenize: more than %d characters without a space; split the text first",
+                BASIC_MAX_PIECE);
         grow_u32(&bt->cps, &bt->cps_cap, n + 1);
         bt->cps[n++] = cp;
     }

@@ -3,8 +3,8 @@
 //
 // Two stages (Devlin et al. 2019, and Google's tokenization.py that HF follows):
 //   1. basic tokenization, character by character (unicode.h):
-//        - special tokens written in the text ("[MASK]", "[SEP]", ... any of the five
-//          that the vocabulary has) are found first and kept whole;
+//        - special tokens written in the text ("[MASK]", "[SEP]", ...: the five, which
+//          every vocabulary here has) are found first and kept whole;
 //        - clean: drop NUL, U+FFFD and control characters; every whitespace -> " ";
 //        - put spaces around CJK ideographs (each becomes a word of its own);
 //        - split on whitespace; for an uncased vocabulary lower-case each piece and
@@ -18,10 +18,11 @@
 //      A word that cannot be covered this way, or that is longer than 100 characters,
 //      becomes one [UNK] (the whole word, not just the piece that failed).
 //
-// Where HF's two implementations differ (the Python "slow" BertTokenizer and the Rust
-// "fast" one in the tokenizers library), this follows the one that the README names;
-// on NFC text without Greek capital sigma they agree, and the README reports the
-// check on every file of IMDB, CoNLL-2003 and WikiText-2.
+// HF's two implementations (the Python "slow" BertTokenizer and the Rust "fast" one of
+// the tokenizers library) differ in one step: the slow one applies Unicode NFC first.
+// This one does not, as the fast one; on NFC text, which all of IMDB, CoNLL-2003 and
+// WikiText-2 is, they agree. README 07.2 reports the check against the fast one on
+// every line of those files.
 #ifndef CH07_WORDPIECE_H
 #define CH07_WORDPIECE_H
 
@@ -74,6 +75,10 @@ typedef struct {
     int word_cap;
 } BasicTokenizer;
 
+// A run of more characters than this with no whitespace stops the program with a clear
+// message (it could only ever be one [UNK] or a file that is not text).
+#define BASIC_MAX_PIECE (1 << 26)
+
 void basic_init(BasicTokenizer *bt, int lowercase, int strip_accents);
 void basic_free(BasicTokenizer *bt);
 // Splits text (len bytes, need not be NUL-terminated) into words, calling fn for each.
@@ -100,7 +105,8 @@ typedef struct {
 int special_token_at(const char *text, size_t len, size_t i, int *which);
 
 // WordPiece pieces of one word (stage 2 only), appended to out; returns how many
-// (1 for [UNK]).
+// (1 for [UNK]). The word must be valid UTF-8 of n_chars characters, as the basic
+// tokenizer produces them (the piece boundaries are read off the lead bytes).
 int wordpiece_word(const WordPiece *wp, const char *word, int n_bytes, int n_chars, IdList *out, WpStats *stats);
 // The whole pipeline: special tokens, then stages 1 and 2. Appends the ids of text to
 // out (no [CLS]/[SEP]); returns how many. stats may be NULL.

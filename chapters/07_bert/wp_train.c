@@ -133,6 +133,10 @@ static int char_symbol(const Vocab *tokens, uint32_t cp, int continuation) {
 int wp_train(const Vocab *counter, const WpTrainOpts *o, WordPiece *out, WpTrainStats *stats, char *err,
              size_t err_len) {
     memset(stats, 0, sizeof *stats);
+    if (o->min_pair_count < 1) {   // a pair of count 0 has vanished from the corpus
+        snprintf(err, err_len, "min_pair_count %ld: must be at least 1", o->min_pair_count);
+        return -1;
+    }
     if (o->vocab_size < WP_N_SPECIAL + 2) {
         snprintf(err, err_len, "vocabulary size %d is too small (at least %d)", o->vocab_size, WP_N_SPECIAL + 2);
         return -1;
@@ -170,9 +174,10 @@ int wp_train(const Vocab *counter, const WpTrainOpts *o, WordPiece *out, WpTrain
     for (int pass = 0; pass < 2; pass++)
         for (int c = 0; c < alphabet; c++) {
             char buf[8] = "##";
-            int k = utf8_encode(chars[c].cp, buf + 2);
-            if (pass) vocab_add(&tokens, buf, k + 2, 0);
-            else vocab_add(&tokens, buf + 2, k, 0);
+            uint32_t cp = chars[c].cp;
+            int k = utf8_encode(cp, buf + 2);
+            if (!pass) vocab_add(&tokens, buf + 2, k, 0);
+            else if (!uni_is_punct(cp) && !uni_is_cjk(cp)) vocab_add(&tokens, buf, k + 2, 0);   // can continue
         }
     for (int i = 0; i < 0x110000; i++) char_index[i] = -1;
     for (int c = 0; c < alphabet; c++) char_index[chars[c].cp] = c;
@@ -190,11 +195,11 @@ int wp_train(const Vocab *counter, const WpTrainOpts *o, WordPiece *out, WpTrain
             uint32_t cp;
             int bad;
             i += (size_t)utf8_decode(s + i, len - i, &cp, &bad);
-            if (char_index[cp] < 0) ok = 0;
+            int id = char_index[cp] < 0 ? -1 : char_symbol(&tokens, cp, sym_n > mark);
+            if (id < 0) ok = 0;   // outside the alphabet, or punctuation inside a word
             else {
                 if (sym_n == sym_cap) sym = xrealloc(sym, sizeof(int) * (sym_cap *= 2));
-                sym[sym_n] = char_symbol(&tokens, cp, sym_n > mark);
-                sym_n++;
+                sym[sym_n++] = id;
             }
         }
         if (!ok || sym_n == mark) {
@@ -284,7 +289,7 @@ int wp_train(const Vocab *counter, const WpTrainOpts *o, WordPiece *out, WpTrain
     // 6. hand the token list over as a WordPiece
     const char **list = xmalloc(sizeof(char *) * (size_t)tokens.n);
     for (int i = 0; i < tokens.n; i++) list[i] = vocab_word(&tokens, i);
-    int rc = wordpiece_from_tokens(out, list, tokens.n, 0, err, err_len);
+    int rc = wordpiece_from_tokens(out, list, tokens.n, o->lowercase, err, err_len);
     free(list);
     vocab_free(&tokens);
     for (int s = 0; s < sym_cap_ids; s++) free(postings[s].v);

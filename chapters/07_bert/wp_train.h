@@ -16,9 +16,12 @@
 //     apart ("##q" "##u"), where (7.1) prefers pairs that are merely frequent ("e" "##s").
 //
 // The vocabulary: [PAD] [UNK] [CLS] [SEP] [MASK] (ids 0-4), then every character of
-// the alphabet as a word start ("a") and as a continuation ("##a"), then the merges in
-// the order they were made. The alphabet is the max_alphabet most frequent characters;
-// words with any other character are left out of training (they tokenize to [UNK]).
+// the alphabet as a word start ("a") and, unless it is punctuation or a CJK ideograph
+// (always a word of its own), as a continuation ("##a"), then the merges in the order
+// they were made. (HF's trainer adds only the continuations that occur in the corpus;
+// this one adds them all, so that any word spelled in the alphabet can be tokenized.)
+// The alphabet is the max_alphabet most frequent characters; words with any other
+// character are left out of training (they tokenize to [UNK]).
 #ifndef CH07_WP_TRAIN_H
 #define CH07_WP_TRAIN_H
 
@@ -32,8 +35,9 @@ typedef enum { WP_SCORE_FREQUENCY, WP_SCORE_LIKELIHOOD } WpScore;
 typedef struct {
     int vocab_size;       // entries in all, specials included (8192)
     int max_alphabet;     // characters kept (1000, HF's limit_alphabet)
-    long min_pair_count;  // a pair seen fewer times is never merged (2)
+    long min_pair_count;  // a pair seen fewer times is never merged (2; at least 1)
     WpScore score;
+    int lowercase;        // the vocabulary is uncased (count words lower-cased, too)
 } WpTrainOpts;
 
 typedef struct {
@@ -41,8 +45,8 @@ typedef struct {
     long pairs_scanned;                           // work done finding the best pairs
 } WpTrainStats;
 
-// Counts the words of text (basic tokenization, cased; special-token names written in
-// the text are skipped) into counter (chapter 03's Vocab: word -> count).
+// Counts the words of text (basic tokenization with bt's casing; special-token names
+// written in the text are skipped) into counter (chapter 03's Vocab: word -> count).
 void wp_count_words(Vocab *counter, BasicTokenizer *bt, const char *text, size_t len);
 
 // Trains a vocabulary on the counted words. Returns 0 with *out ready to tokenize, or

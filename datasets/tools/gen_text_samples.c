@@ -6,7 +6,8 @@
 //
 //   build/bin/gen_text_samples --out datasets/samples --seed 1
 //
-// All text is original: encyclopedia-style articles and news sentences made from the
+// All text is original (with some non-ASCII names and punctuation, so that the
+// tokenizer's Unicode paths run in the quick mode too): encyclopedia-style articles and news sentences made from the
 // templates below about invented people, towns, companies and events. The two samples
 // share those names, as the real pre-training corpus shares words with CoNLL-2003.
 // WikiText's conventions are kept: " = Title = " and " = = Section = = " headings,
@@ -29,11 +30,16 @@
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const char *const FIRST[] = {"Anna", "Tomas", "Mira", "Jonas", "Elin", "Karim", "Sofia", "Pavel", "Ines",
-                                    "Oskar", "Lena", "Marco", "Nadia", "Henrik", "Yusuf", "Clara"};
+                                    "Oskar", "Lena", "Marco", "Nadia", "Henrik", "Yusuf", "Clara", "Zo\u00eb",
+                                    "J\u00fcrgen"};
 static const char *const LAST[] = {"Berg", "Lind", "Okafor", "Weber", "Novak", "Haddad", "Moreau", "Kowalski",
-                                   "Santos", "Holm", "Ferreira", "Dahl", "Marsh", "Quist"};
+                                   "Santos", "Holm", "Ferreira", "Dahl", "Marsh", "Quist", "\u00c5str\u00f6m",
+                                   "Nu\u00f1ez"};
 static const char *const TOWN[] = {"Varnholm", "Eskeby", "Lindmark", "Port Aster", "Selby Falls", "Kalder",
-                                   "New Orrin", "Brakke", "Tovia", "Hessel Bay", "Marrow", "Duneford"};
+                                   "New Orrin", "Brakke", "Tovia", "Hessel Bay", "Marrow", "Duneford",
+                                   "\u00d8resund Vik", "S\u00e3o Tovia"};
+// titles past the list get a part of town, so every article has its own name
+static const char *const PART[] = {"", " Hills", " Harbour", " North", " Old Town", " Bridge", " East", " West"};
 static const char *const COUNTRY[] = {"Varnland", "Estoria", "Keldany", "the Orrin Republic"};
 static const char *const ORG[] = {"Norvik Steel", "Helder Bank", "Baltic Grain Union", "Aster Motors",
                                   "the Kalder Institute", "Tovia Telecom", "Marrow United", "the Eskeby Council"};
@@ -75,7 +81,9 @@ static void add_number(Text *t, int n) {
 // ---- WikiText ------------------------------------------------------------------------------------
 
 static void wiki_article(Text *t, Rng *rng, int k) {
-    const char *town = TOWN[k % COUNT(TOWN)], *country = PICK(rng, COUNTRY), *river = PICK(rng, RIVER);
+    char town[64];
+    snprintf(town, sizeof town, "%s%s", TOWN[k % COUNT(TOWN)], PART[(k / COUNT(TOWN)) % COUNT(PART)]);
+    const char *country = PICK(rng, COUNTRY), *river = PICK(rng, RIVER);
     add(t, " = %s = \n \n", town);
     add(t, " %s is a town in %s , on the east bank of the %s river . It has a population of ", town, country, river);
     add_number(t, 2000 + rng_int(rng, 60000));
@@ -94,8 +102,9 @@ static void wiki_article(Text *t, Rng *rng, int k) {
     add(t, " = = Economy = = \n \n");
     add(t, " The largest employer is %s , which makes %s for export to %s . ", PICK(rng, ORG),
         rng_uniform(rng) < 0.5f ? "steel pipes" : "farm machines", PICK(rng, COUNTRY));
-    add(t, "The mayor , %s %s , said in %d that the town would build a %d @-@ kilometre rail link to %s . \n \n",
+    add(t, "The mayor , %s %s , said in %d that the town would build a %d @-@ kilometre rail link to %s . ",
         PICK(rng, FIRST), PICK(rng, LAST), 1990 + rng_int(rng, 30), 5 + rng_int(rng, 80), PICK(rng, TOWN));
+    add(t, "Its caf\u00e9s sell \u201c %s \u201d bread \u2014 a local speciality . \n \n", PICK(rng, MISC));
 }
 
 static void write_wiki(const char *dir, const char *name, int first, int n, Rng *rng) {

@@ -205,3 +205,13 @@ Test(ch06_schedule, warmup_then_inverse_sqrt) {
     cr_assert_float_eq(lr_hold_rsqrt(1, 4000, 1e-3f), 1e-3f, 1e-9);
     cr_assert_float_eq(lr_hold_rsqrt(16000, 4000, 1e-3f), lr_warmup_rsqrt(16000, 4000, 1e-3f), 1e-9);
 }
+
+Test(ch06_schedule, warmup_then_linear_decay) {
+    // peak 1e-3, 100 warm-up steps, 1000 in all: halfway up at 50, the peak at 100,
+    // halfway down at 550, zero at the end
+    cr_assert_float_eq(lr_warmup_linear(50, 100, 1000, 1e-3f), 0.5e-3f, 1e-9);
+    cr_assert_float_eq(lr_warmup_linear(100, 100, 1000, 1e-3f), 1e-3f, 1e-9);
+    cr_assert_float_eq(lr_warmup_linear(550, 100, 1000, 1e-3f), 0.5e-3f, 1e-9);
+    cr_assert_eq(lr_warmup_linear(1000, 100, 1000, 1e-3f), 0.0f);
+    cr_assert_float_eq(lr_warmup_linear(1, 0, 1000, 1e-3f), 0.999e-3f, 1e-9);   // no warm-up: decay from the start
+}

@@ -13,3 +13,11 @@ float lr_hold_rsqrt(long step, long warmup, float peak) {
     if (step < 1) step = 1;
     return step <= warmup ? peak : peak * sqrtf((float)warmup / (float)step);
 }
+
+float lr_warmup_linear(long step, long warmup, long total, float peak) {
+    if (step < 1) step = 1;
+    if (step >= total) return 0.0f;
+    float up = warmup > 0 ? (float)step / (float)warmup : 1.0f;
+    float down = total > warmup ? (float)(total - step) / (float)(total - warmup) : 1.0f;
+    return peak * fminf(1.0f, fminf(up, down));
+}

@@ -14,4 +14,10 @@ float lr_warmup_rsqrt(long step, long warmup, float peak);
 // peak * sqrt(warmup / s). Compared with (6.10) it isolates what the ramp does.
 float lr_hold_rsqrt(long step, long warmup, float peak);
 
+// BERT's schedule (Devlin et al. 2019, appendix A.2): a linear warm-up to `peak` over
+// `warmup` steps, then a linear decay to 0 at step `total`:
+//   lr(s) = peak * min(s / warmup, (total - s) / (total - warmup))                   (6.10')
+// Chapter 07 pre-trains with it and chapter 08 fine-tunes with it.
+float lr_warmup_linear(long step, long warmup, long total, float peak);
+
 #endif

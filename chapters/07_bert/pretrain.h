@@ -1,0 +1,96 @@
+// pretrain.h: masked-language-model pre-training, resumable. README section 07.7.
+//
+// One optimiser step = `accum` micro-batches of `batch` packed sequences:
+//   for each micro-batch: mask (mlm.h, the training generator: new masks every time),
+//     encode with dropout, MLM loss on the masked rows, backward (grads add up);
+//   grads /= accum; clip their global norm; AdamW (no decay on 1-D tensors) at the
+//   learning rate of (6.10'), linear warm-up then linear decay.
+// The order of the sequences is a fresh permutation each epoch, drawn from a generator
+// seeded by (seed, epoch): a resumed run finds its place from the epoch and cursor
+// alone. Everything else a step depends on (weights, Adam's moments and step count,
+// the masking/dropout generator, the curve so far) is in the checkpoint, so that
+// `--resume` continues to the same numbers as an uninterrupted run.
+#ifndef CH07_PRETRAIN_H
+#define CH07_PRETRAIN_H
+
+#include <stdint.h>
+
+#include "chapters/02_backprop/optim.h"
+#include "chapters/07_bert/bert.h"
+#include "chapters/07_bert/mlm.h"
+#include "chapters/07_bert/wordpiece.h"
+#include "common/rng.h"
+
+typedef struct {
+    int batch, accum, seq_len;     // sequences per micro-batch, micro-batches per step, T
+    long steps, warmup;            // optimiser steps in all; warm-up steps
+    float lr, weight_decay, clip, beta2, adam_eps;
+    MaskOpts mask;
+    int log_every, eval_every, save_every;   // in steps; 0 = never (save: at the end only)
+    const char *out_dir;           // checkpoints go to out_dir/checkpoint
+    uint64_t seed;
+    long stop_after;               // > 0: stop (with a checkpoint) after this step, as if interrupted
+} PretrainOpts;
+
+// The held-out set with its masks drawn once, from a fixed seed: every evaluation asks
+// the same questions.
+typedef struct {
+    int n, T, batch, n_batches;
+    int *input;          // (n,T) the masked sequences
+    int *positions;      // all batches' positions, batch after batch (flat within the batch)
+    int *targets;
+    int *batch_start;    // (n_batches + 1) offsets into positions/targets
+} EvalSet;
+
+void evalset_build(EvalSet *e, const WordPiece *wp, const int *seqs, int n, int T, int batch, const MaskOpts *o,
+                   uint64_t seed);
+void evalset_free(EvalSet *e);
+
+typedef struct {
+    double loss, accuracy;   // mean loss and arg-max accuracy over every masked token
+    long targets;
+} EvalResult;
+
+// No dropout; c must hold batches of e->batch x e->T with room for every batch's targets.
+EvalResult mlm_evaluate(const Bert *m, BertCache *c, const EvalSet *e);
+
+typedef struct {
+    long step;
+    float lr, train_loss, train_acc, val_loss, val_acc;   // val_* NaN where not evaluated
+    double seconds, tokens;                               // training time and tokens so far
+} CurvePoint;
+
+typedef struct {
+    long step, epoch, cursor;   // steps done; the next sequence is order[cursor] of `epoch`
+    Rng rng;                    // masks and dropout
+    Adam opt;
+    CurvePoint *curve;
+    int n_curve, cap_curve;
+    double seconds, tokens;     // training time (evaluation and saving excluded) and tokens
+    double window_loss;         // since the last log line: sum of loss x targets,
+    long window_right, window_targets;   // right answers and targets (checkpointed too)
+    int *order;                 // (n) this epoch's permutation
+    int order_epoch;            // which epoch order holds (-1: none yet)
+} PretrainState;
+
+void pretrain_state_init(PretrainState *st, Bert *m, const PretrainOpts *o);
+void pretrain_state_free(PretrainState *st);
+
+// Trains from st->step to o->steps (or o->stop_after), evaluating on val (may be
+// NULL), logging, and saving a checkpoint every save_every steps and at the end.
+// seqs: (n, o->seq_len) packed training sequences. Returns 0, or -1 with err.
+int pretrain_run(Bert *m, const WordPiece *wp, const int *seqs, int n, const EvalSet *val, const PretrainOpts *o,
+                 PretrainState *st, char *err, size_t err_len);
+
+// The checkpoint: a Hugging Face directory (checkpoint.h) plus trainer_state.safetensors
+// (Adam's moments, and in its metadata the step, epoch, cursor, generator state and the
+// options that must not change on resume) and curve.csv.
+int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const PretrainState *st, const PretrainOpts *o,
+                  char *err, size_t err_len);
+// Loads dir into m (created here) and st (initialised here). Refuses a checkpoint made
+// with other options that the result depends on (batch, accum, seq_len, steps, warm-up,
+// learning rate, seed, masking). Returns 0, or -1 with err.
+int pretrain_resume(const char *dir, Bert *m, WordPiece *wp, int lowercase, PretrainState *st,
+                    const PretrainOpts *o, char *err, size_t err_len);
+
+#endif

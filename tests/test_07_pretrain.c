@@ -148,7 +148,8 @@ Test(ch07_pretrain, learns_a_task_that_needs_context, .timeout = 120) {
     const CurvePoint *first = &st.curve[0], *last = &st.curve[st.n_curve - 1];
     // measured: train loss 3.73 over the first 10 steps, 0.95 over the last 10; held-out 0.875
     cr_assert_lt(last->train_loss, 0.5f * first->train_loss, "train loss %g -> %g", first->train_loss, last->train_loss);
-    cr_assert_gt(last->val_acc, 0.8f, "held-out masked accuracy %g (chance: 0.05)", last->val_acc);
+    // (the bound leaves room for other machines, whose kernels round differently)
+    cr_assert_gt(last->val_acc, 0.7f, "held-out masked accuracy %g (chance: 0.05)", last->val_acc);
     evalset_free(&val), pretrain_state_free(&st), bert_free(&m), wordpiece_free(&wp), free(train), free(held);
 }
 

@@ -204,6 +204,7 @@ int matmul_kernels(const MatmulKernel **kernels) {
 // front to back is what the hardware prefetcher follows; one sliver at a time would
 // jump to a new row, often a new page, every few floats) or one sliver (cols layout).
 #define PACK_ROWS 16
+#define PACK_K 16
 
 typedef struct {
     const float *src;
@@ -222,10 +223,19 @@ static void pack_unit(float *dst, const Packing *p, int unit) {
         float *d = dst + (size_t)unit * w * kc;
         const int j = unit * w, n = p->width - j < w ? p->width - j : w;
         const float *col0 = p->src + (size_t)(p->j0 + j) * p->ld + p->k0;
-        // k outer: the writes run front to back, the reads are n steady streams
-        for (int k = 0; k < kc; k++) {
-            for (int c = 0; c < n; c++) d[(size_t)k * w + c] = col0[(size_t)c * p->ld + k];
-            for (int c = n; c < w; c++) d[(size_t)k * w + c] = 0.0f;
+        // In blocks of PACK_K values of k: each column's block is one contiguous read
+        // (a vector load), written down a column of the sliver's block, which is
+        // w * PACK_K floats and stays in L1. (Reading all n columns at every k, the
+        // first version, made n strided loads per k: 12% of chapter 07's training.)
+        for (int kb = 0; kb < kc; kb += PACK_K) {
+            const int kn = kc - kb < PACK_K ? kc - kb : PACK_K;
+            float *db = d + (size_t)kb * w;
+            for (int c = 0; c < n; c++) {
+                const float *src = col0 + (size_t)c * p->ld + kb;
+                for (int k = 0; k < kn; k++) db[(size_t)k * w + c] = src[k];
+            }
+            for (int k = 0; k < kn; k++)
+                for (int c = n; c < w; c++) db[(size_t)k * w + c] = 0.0f;
         }
     } else {                   // PACK_ROWS rows of X, each split across every sliver
         int k_hi = (unit + 1) * PACK_ROWS < kc ? (unit + 1) * PACK_ROWS : kc;
@@ -295,8 +305,24 @@ static void multiply_block(const MatmulKernel *kern, float *C, const float *A, c
     }
 }
 
-// Threads split C into bands, along N when it is wide enough (each thread then packs
-// all of A and its own columns of B) or else along M, in whole slivers. Each thread
+// Each thread's packing buffer, kept from one product to the next and only ever grown
+// (at most MC*KC + KC*NC floats, 2.2 MB). A buffer of that size is a fresh mmap for
+// malloc: allocated and freed per product, as this file first did, every product paid
+// for page faults and, with two threads, for the TLB flush of the unmap on the other
+// core; training chapter 07's BERT spent 8% of its time there (perf). The buffers are
+// scratch, not state: no result depends on what they held.
+static _Thread_local char *pack_buf;
+static _Thread_local size_t pack_cap;
+
+static char *packing_buffer(size_t bytes) {
+    if (bytes > pack_cap) {
+        free(pack_buf);
+        pack_buf = xmalloc(bytes), pack_cap = bytes;
+    }
+    return pack_buf;
+}
+
+// Threads split C into bands along its longer side (see split_n below), in whole slivers. Each thread
 // runs multiply_block on its band with its own packing buffers: nothing is shared
 // but the read-only A and B, so the threads meet only once, at the end. (A version
 // that packed shared panels met at two barriers per KC step; with another process on
@@ -320,7 +346,13 @@ void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float
 #endif
     (void)threads;
     const int mr = kern->mr, nr = kern->nr;
-    const int split_n = ceil_div(N, nr) >= 2 * use_threads || N >= M;
+    // Splitting along N makes every thread pack all of A (M x K); along M, all of B
+    // (K x N). Split the longer side, so that the operand packed twice is the smaller
+    // one: a tall activation times a square weight (4096 x 256 times 256 x 256, the
+    // Transformer's linear layers) splits along M. Too few units on that side for
+    // every thread: the other side.
+    const int n_units = ceil_div(N, nr), m_units = ceil_div(M, mr);
+    const int split_n = N >= M ? n_units >= use_threads || m_units < use_threads : m_units < use_threads;
     const int units = split_n ? ceil_div(N, nr) : ceil_div(M, mr);
     if (use_threads > units) use_threads = units;
     const size_t a_floats = (size_t)((MC / mr) * mr) * min_int(K, KC);
@@ -338,12 +370,11 @@ void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float
         else i_lo = u_lo * mr, i_hi = min_int(M, u_hi * mr);
         // Packed panels start on a 64-byte cache line: with NR = 16 or 32 floats every
         // row of a B sliver is then whole lines, and no vector load of B straddles two.
-        char *buffer = xmalloc(sizeof(float) * (a_floats + b_floats) + 2 * 64);
+        char *buffer = packing_buffer(sizeof(float) * (a_floats + b_floats) + 2 * 64);
         float *apack = (float *)(buffer + (64 - (uintptr_t)buffer % 64));
         float *bpack = (float *)((char *)apack + ((sizeof(float) * a_floats + 63) / 64) * 64);
         if (i_lo < i_hi && j_lo < j_hi)
             multiply_block(kern, C, A, B, M, N, K, trans_a, trans_b, i_lo, i_hi, j_lo, j_hi, apack, bpack);
-        free(buffer);
     }
 }
 

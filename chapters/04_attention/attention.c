@@ -4,10 +4,15 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "chapters/02_backprop/layers.h"
 #include "common/err.h"
 #include "common/matmul.h"
+#include "common/mem.h"
 
 int attention_visible_keys(int t, int T, int length, int causal) {
     int n = length < T ? length : T;
@@ -34,10 +39,13 @@ void attention_forward_qk(float *out, float *probs, const float *q, const float 
     // query t may see keys 0..t: that means something only when both index one sequence
     if (causal && Tq != Tk) DIE("attention: a causal mask needs as many queries as keys (%d vs %d)", Tq, Tk);
     size_t q_head = (size_t)Tq * hd, k_head = (size_t)Tk * hd, tt = (size_t)Tq * Tk;
-    for (int b = 0; b < B; b++) {
-        int len = lengths ? lengths[b] : Tk;
-        for (int h = 0; h < NH; h++) {
-            size_t bh = (size_t)b * NH + h;
+    // every (sequence, head) pair is independent: one per thread at a time (each
+    // product is too small to be worth splitting, see common/matmul.c)
+#pragma omp parallel for schedule(static) if (B * NH > 1)
+    for (int bhi = 0; bhi < B * NH; bhi++) {
+        int b = bhi / NH, len = lengths ? lengths[b] : Tk;
+        {
+            size_t bh = (size_t)bhi;
             const float *qh = q + bh * q_head, *kh = k + bh * k_head, *vh = v + bh * k_head;
             float *p = probs + bh * tt, *o = out + bh * q_head;
             // S = scale * Q K^T (4.1), written into p, then turned into P in place.
@@ -60,8 +68,18 @@ void attention_backward_qk(float *d_q, float *d_k, float *d_v, float *scratch, c
                            const float *q, const float *k, const float *v, const float *probs, int B,
                            int NH, int Tq, int Tk, int hd, float scale) {
     size_t q_head = (size_t)Tq * hd, k_head = (size_t)Tk * hd, tt = (size_t)Tq * Tk;
-    float *d_p = scratch, *d_s = scratch + tt;
-    for (size_t bh = 0; bh < (size_t)B * NH; bh++) {
+    // in parallel over (sequence, head) pairs, as the forward pass; the first thread
+    // uses the caller's scratch, the others their own
+#pragma omp parallel if (B * NH > 1)
+    {
+    float *mine = scratch;
+#ifdef _OPENMP
+    if (omp_get_thread_num() > 0) mine = xmalloc(sizeof(float) * 2 * tt);
+#endif
+    float *d_p = mine, *d_s = mine + tt;
+#pragma omp for schedule(static)
+    for (long bhi = 0; bhi < (long)B * NH; bhi++) {
+        size_t bh = (size_t)bhi;
         const float *qh = q + bh * q_head, *kh = k + bh * k_head, *vh = v + bh * k_head;
         const float *p = probs + bh * tt, *d_o = d_out + bh * q_head;
         if (d_v) matmul(d_v + bh * k_head, p, d_o, Tk, hd, Tq, 1, 0, 1.0f);   // d_V += P^T d_O (4.11)
@@ -73,6 +91,8 @@ void attention_backward_qk(float *d_q, float *d_k, float *d_v, float *scratch, c
         for (size_t i = 0; i < tt; i++) d_s[i] *= scale;   // S = scale Q K^T: the scale comes along
         if (d_q) matmul(d_q + bh * q_head, d_s, kh, Tq, hd, Tk, 0, 0, 1.0f);   // d_Q += d_S K (4.9)
         if (d_k) matmul(d_k + bh * k_head, d_s, qh, Tk, hd, Tq, 1, 0, 1.0f);   // d_K += d_S^T Q (4.10)
+    }
+    if (mine != scratch) free(mine);
     }
 }
 

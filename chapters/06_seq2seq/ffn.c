@@ -11,11 +11,13 @@
 #include "common/mem.h"
 
 void gelu_forward(float *y, const float *u, int n) {
+#pragma omp parallel for schedule(static) if (n >= (1 << 16))
     for (int i = 0; i < n; i++) y[i] = 0.5f * u[i] * (1.0f + erff(u[i] * 0.70710678f));   // (6.4)
 }
 
 void gelu_backward(float *d_u, const float *d_y, const float *u, int n) {
     const float inv_sqrt_2pi = 0.3989422804f;
+#pragma omp parallel for schedule(static) if (n >= (1 << 16))
     for (int i = 0; i < n; i++) {
         float cdf = 0.5f * (1.0f + erff(u[i] * 0.70710678f));
         float pdf = inv_sqrt_2pi * expf(-0.5f * u[i] * u[i]);

@@ -162,9 +162,17 @@ static void check_decoder(const int *tgt_len, const int *src_len, float p) {
         Tensor *q = params.items[t];
         float *g = malloc(sizeof(float) * q->size);
         memcpy(g, q->grad, sizeof(float) * q->size);
-        double err = gradcheck(dec_loss, &ctx, q->data, g, q->size);
+        GradcheckResult gr = gradcheck_full(dec_loss, &ctx, q->data, g, q->size, 1e-2f, 1e-2);
         free(g);
-        cr_assert_lt(err, 1e-2, "%s (dropout %g): max relative error %g", q->name, p, err);
+        size_t len = strlen(q->name);
+        if (len > 3 && !strcmp(q->name + len - 3, ".bk")) {
+            // A key bias adds q.bk to every score of a query: softmax ignores such a shift,
+            // so the true gradient is 0 and the central difference is float noise (1e-4
+            // seen): check that the analytic one is (near) 0 and the noise small.
+            cr_assert_lt(gr.max_abs_err, 1e-3, "%s (dropout %g): max abs error %g", q->name, p, gr.max_abs_err);
+            continue;
+        }
+        cr_assert_lt(gr.max_rel_err, 1e-2, "%s (dropout %g): max relative error %g", q->name, p, gr.max_rel_err);
     }
     double ex = gradcheck(dec_loss, &ctx, x, d_x, nt);
     double em = gradcheck(dec_loss, &ctx, mem, d_mem, ns);

@@ -147,6 +147,28 @@ Test(ch06_dropout, eval_and_p0_are_the_identity_training_keeps_the_mean) {
     free(x), free(y), free(mask), free(d_x);
 }
 
+// The mask is a hash of (key, position): check that it behaves like independent coin
+// flips (neighbours dropped together p^2 of the time) and that each call draws a new key.
+Test(ch06_dropout, masks_are_independent_flips_and_new_each_call) {
+    enum { N = 100000 };
+    Rng rng;
+    rng_seed(&rng, 64);
+    float *x = fzeros(N), *y = fzeros(N), *m1 = fzeros(N), *m2 = fzeros(N);
+    dropout_forward(y, m1, x, N, 0.5f, 1, &rng);
+    dropout_forward(y, m2, x, N, 0.5f, 1, &rng);
+    int both = 0, same = 0, dropped = 0;
+    for (int i = 0; i < N; i++) {
+        dropped += m1[i] == 0;
+        if (i > 0) both += m1[i] == 0 && m1[i - 1] == 0;
+        same += m1[i] == m2[i];
+    }
+    // binomial sd: 0.16% of N for the fractions below; bounds at about 4 sd
+    cr_assert(fabs(dropped / (double)N - 0.5) < 0.007, "dropped %d", dropped);
+    cr_assert(fabs(both / (double)(N - 1) - 0.25) < 0.006, "neighbours dropped together %d times", both);
+    cr_assert(fabs(same / (double)N - 0.5) < 0.007, "two calls agree on %d of %d", same, N);
+    free(x), free(y), free(m1), free(m2);
+}
+
 // ---- label smoothing ---------------------------------------------------------------------------
 
 Test(ch06_smoothing, loss_by_hand) {

@@ -1,31 +1,45 @@
-// ch07: pre-training a small BERT. This first part builds the tokenizer: it trains a
-// WordPiece vocabulary on the pre-training corpus (corpus.h) and tokenizes text
-// exactly as Hugging Face's BertTokenizer does with that vocab.txt.
+// ch07: pre-training a small BERT with masked language modelling.
 //
-//   ch07 --data datasets                 train vocab.txt on WikiText-2 + IMDB + CoNLL
-//   ch07 --tokenize FILE --vocab V.txt   ids of each line of FILE, one line each
+//   1. the corpus: WikiText-2 train + IMDB train and unsup + CoNLL-2003 train (corpus.h)
+//   2. a WordPiece vocabulary learnt from it (wp_train.h), or --vocab FILE
+//   3. the corpus tokenized (wordpiece.h) and packed into [CLS] ... [SEP] sequences
+//   4. BERT (bert.h) pre-trained with MLM (pretrain.h), checkpoints in the Hugging Face
+//      layout (checkpoint.h), held-out masked-token accuracy on WikiText-2 validation
+//
+//   ch07 --data datasets                        the full run (README 07.9)
+//   ch07 --data datasets --resume DIR           continue an interrupted run
+//   ch07 --fill "Paris is the [MASK] of France ." --model DIR
+//   ch07 --tokenize FILE --vocab V.txt          ids of each line of FILE, one line each
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "chapters/07_bert/checkpoint.h"
 #include "chapters/07_bert/corpus.h"
+#include "chapters/07_bert/pretrain.h"
 #include "chapters/07_bert/wordpiece.h"
 #include "chapters/07_bert/wp_train.h"
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/io.h"
 #include "common/mem.h"
+#include "common/svg.h"
 #include "common/timer.h"
 
 typedef struct {
     CommonOpts common;
-    const char *tokenize, *vocab, *score;
+    const char *tokenize, *vocab, *score, *config, *resume, *fill, *model;
     int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only;
+    int batch, accum, seq_len, warmup, steps, log_every, eval_every, save_every, whole_word, eval_max, stop_after;
+    float lr, weight_decay, clip, mask_prob;
 } Opts;
 
-// --tokenize: ids of each input line on one output line, for comparing with any other
+// ---- --tokenize ----------------------------------------------------------------------------------
+
+// The ids of each input line on one output line, for comparing with any other
 // implementation of the same tokenizer; then, as always, the RESULT line.
 static void tokenize_file(const Opts *o, double t0) {
     char err[512];
@@ -39,8 +53,8 @@ static void tokenize_file(const Opts *o, double t0) {
     WpStats st = {0};
     long lines = 0;
     double t_tok = 0;
-    char *buf = xmalloc(1 << 16);
     size_t buf_cap = 1 << 16;
+    char *buf = xmalloc(buf_cap);
     for (size_t at = 0; at < len;) {
         size_t end = at;
         while (end < len && text[end] != '\n') end++;
@@ -62,19 +76,176 @@ static void tokenize_file(const Opts *o, double t0) {
         fprintf(stderr, "%s: %ld bytes were not valid UTF-8; each was read as U+FFFD and dropped (what HF does with "
                         "text Python decoded with errors=\"replace\")\n",
                 o->tokenize, st.invalid_bytes);
+    double mbs = t_tok > 0 ? (double)len / 1e6 / t_tok : 0.0;
     fprintf(stderr, "tokenized %ld lines, %.1f MB, %ld words -> %ld unknown; %.1f MB/s\n", lines, (double)len / 1e6,
-            st.words, st.unk_words, t_tok > 0 ? (double)len / 1e6 / t_tok : 0.0);
+            st.words, st.unk_words, mbs);
     printf("RESULT ch=07 task=tokenize lines=%ld bytes=%zu unk_words=%ld mb_per_s=%.1f seconds=%.2f\n", lines, len,
-           st.unk_words, t_tok > 0 ? (double)len / 1e6 / t_tok : 0.0, now_seconds() - t0);
+           st.unk_words, mbs, now_seconds() - t0);
     free(buf), free(text), idlist_free(&ids), wordpiece_free(&wp);
 }
 
+// ---- --fill --------------------------------------------------------------------------------------
+
+// The five most probable tokens for each [MASK] of the text.
+static void fill_masks(const Opts *o, double t0) {
+    char err[1024], dir[4200];
+    const char *model = o->model ? o->model : path_join(dir, sizeof dir, o->common.out, "checkpoint");
+    Bert m;
+    WordPiece wp;
+    int has_head;
+    if (bert_load_dir(model, &m, &wp, o->lowercase, &has_head, err, sizeof err)) die(model, 0, "%s", err);
+    if (!has_head) die(model, 0, "this checkpoint has no MLM head (cls.predictions.*): it cannot fill in masks");
+    IdList ids = {0};
+    idlist_push(&ids, wp.special[WP_CLS]);
+    wordpiece_encode(&wp, o->fill, strlen(o->fill), &ids, NULL);
+    idlist_push(&ids, wp.special[WP_SEP]);
+    int T = (int)ids.n;
+    if (T > m.cfg.max_pos) die(__FILE__, __LINE__, "the text is %d tokens; this model reads at most %d", T, m.cfg.max_pos);
+    int *pos = xmalloc(sizeof(int) * (size_t)T), *tgt = xcalloc((size_t)T, sizeof(int)), M = 0;
+    for (int t = 0; t < T; t++)
+        if (ids.ids[t] == wp.special[WP_MASK]) pos[M++] = t;
+    if (!M) die(__FILE__, __LINE__, "no [MASK] in the text: write [MASK] where a word should be predicted");
+    BertCache c;
+    bert_cache_alloc(&c, &m, 1, T, M);
+    bert_encode(&m, &c, ids.ids, NULL, NULL, NULL, 1, T);
+    bert_mlm_forward(&m, &c, pos, tgt, M, NULL);
+    printf("%s\n", o->fill);
+    for (int i = 0; i < M; i++) {
+        const float *p = c.probs + (size_t)i * m.cfg.vocab;
+        int best[5] = {-1, -1, -1, -1, -1};
+        for (int v = 0; v < m.cfg.vocab; v++)
+            for (int k = 0; k < 5; k++)
+                if (best[k] < 0 || p[v] > p[best[k]]) {
+                    memmove(best + k + 1, best + k, sizeof(int) * (size_t)(4 - k));
+                    best[k] = v;
+                    break;
+                }
+        printf("[MASK] %d:", i + 1);
+        for (int k = 0; k < 5; k++) printf("  %s %.3f", wordpiece_token(&wp, best[k]), (double)p[best[k]]);
+        printf("\n");
+    }
+    const float *p0 = c.probs;
+    int top = 0;
+    for (int v = 1; v < m.cfg.vocab; v++)
+        if (p0[v] > p0[top]) top = v;
+    printf("RESULT ch=07 task=fill masks=%d top1=%s p=%.3f seconds=%.2f\n", M, wordpiece_token(&wp, top),
+           (double)p0[top], now_seconds() - t0);
+    free(pos), free(tgt), idlist_free(&ids);
+    bert_cache_free(&c, &m), bert_free(&m), wordpiece_free(&wp);
+}
+
+// ---- the corpus ------------------------------------------------------------------------------------
+
+static void read_corpus(const Opts *o, const char *data, DocList *docs) {
+    char err[1024], path[4096], dir[4096];
+    double t = now_seconds();
+    path_join(dir, sizeof dir, data, "wikitext-2");
+    if (corpus_wikitext(docs, path_join(path, sizeof path, dir, "wiki.train.tokens"), err, sizeof err))
+        die(path, 0, "%s", err);
+    int n_wiki = docs->n;
+    // the full data keeps IMDB in DATA/imdb/aclImdb (fetch.sh), the samples in DATA/aclImdb
+    path_join(path, sizeof path, path_join(dir, sizeof dir, data, "imdb"), "aclImdb");
+    if (access(path, F_OK) != 0) path_join(path, sizeof path, data, "aclImdb");
+    if (corpus_imdb(docs, path, !o->no_unsup, 0, err, sizeof err)) die(path, 0, "%s", err);
+    int n_imdb = docs->n - n_wiki;
+    path_join(dir, sizeof dir, data, "conll2003");
+    if (corpus_conll(docs, path_join(path, sizeof path, dir, "eng.train"), err, sizeof err)) die(path, 0, "%s", err);
+    printf("corpus: %d documents (%d WikiText-2 articles, %d IMDB reviews, %d CoNLL-2003 documents), %.1f MB, read "
+           "in %.1f s\n",
+           docs->n, n_wiki, n_imdb, docs->n - n_wiki - n_imdb, (double)docs->bytes / 1e6, now_seconds() - t);
+}
+
+static void train_vocab(const Opts *o, const DocList *docs, WordPiece *wp) {
+    char err[1024], path[4200];
+    double t = now_seconds();
+    Vocab counter;
+    vocab_init(&counter);
+    BasicTokenizer bt;
+    basic_init(&bt, o->lowercase, o->lowercase);
+    for (int d = 0; d < docs->n; d++) wp_count_words(&counter, &bt, docs->text[d], docs->len[d]);
+    basic_free(&bt);
+    double t_count = now_seconds() - t;
+    WpTrainOpts to = {.vocab_size = o->vocab_size, .max_alphabet = o->max_alphabet, .min_pair_count = o->min_pair,
+                      .score = strcmp(o->score, "frequency") ? WP_SCORE_LIKELIHOOD : WP_SCORE_FREQUENCY,
+                      .lowercase = o->lowercase};
+    WpTrainStats ts;
+    t = now_seconds();
+    if (wp_train(&counter, &to, wp, &ts, err, sizeof err)) DIE("%s", err);
+    printf("wordpiece: %d distinct words (%d left out: characters outside the alphabet) counted in %.1f s; "
+           "alphabet %d, %d merges, vocabulary %d, trained in %.1f s (%.2e pair scores)\n",
+           ts.words, ts.words_dropped, t_count, ts.alphabet, ts.merges, wordpiece_size(wp), now_seconds() - t,
+           (double)ts.pairs_scanned);
+    vocab_free(&counter);
+    if (make_dirs(o->common.out)) die(o->common.out, 0, "cannot create the output directory");
+    if (wordpiece_save(wp, path_join(path, sizeof path, o->common.out, "vocab.txt"), err, sizeof err)) DIE("%s", err);
+    printf("wrote %s\n", path);
+}
+
+// Tokenizes and packs a document list into sequences of T.
+static int encode_and_pack(const DocList *docs, const WordPiece *wp, int T, int **seqs, const char *what) {
+    IdList stream = {0};
+    WpStats st = {0};
+    double t = now_seconds();
+    corpus_encode(docs, wp, &stream, &st);
+    double secs = now_seconds() - t;
+    int n = corpus_pack(&stream, wp, T, seqs);
+    printf("%s: %ld tokens from %ld words (%.2f per word), %ld unknown words, %.1f MB/s -> %d sequences of %d\n",
+           what, stream.n, st.words, (double)stream.n / (double)(st.words ? st.words : 1), st.unk_words,
+           (double)docs->bytes / 1e6 / (secs > 0 ? secs : 1e-9), n, T);
+    idlist_free(&stream);
+    return n;
+}
+
+// ---- figures -----------------------------------------------------------------------------------------
+
+static void draw_curves(const Opts *o, const PretrainState *st) {
+    int n = st->n_curve, nv = 0;
+    float *x = fzeros((size_t)n + 1), *tl = fzeros((size_t)n + 1), *ta = fzeros((size_t)n + 1);
+    float *vx = fzeros((size_t)n + 1), *vl = fzeros((size_t)n + 1), *va = fzeros((size_t)n + 1);
+    for (int i = 0; i < n; i++) {
+        const CurvePoint *p = &st->curve[i];
+        x[i] = (float)(p->tokens / 1e6), tl[i] = p->train_loss, ta[i] = p->train_acc;
+        if (!isnan(p->val_loss)) vx[nv] = x[i], vl[nv] = p->val_loss, va[nv] = p->val_acc, nv++;
+    }
+    char path[4200];
+    SvgSeries loss[2] = {{"training (masked tokens of the last steps)", x, tl, n}, {"held-out: WikiText-2 validation", vx, vl, nv}};
+    SvgPlot lp = {"MLM loss", "training tokens (millions)", "cross-entropy on masked tokens", 0, 0, 0, 0};
+    svg_line_plot(path_join(path, sizeof path, o->common.out, "mlm_loss.svg"), &lp, loss, 2);
+    SvgSeries acc[2] = {{"training", x, ta, n}, {"held-out: WikiText-2 validation", vx, va, nv}};
+    SvgPlot ap = {"Masked-token accuracy", "training tokens (millions)", "accuracy (arg-max = original token)", 0, 0, 0, 1};
+    svg_line_plot(path_join(path, sizeof path, o->common.out, "mlm_accuracy.svg"), &ap, acc, 2);
+    free(x), free(tl), free(ta), free(vx), free(vl), free(va);
+}
+
+// ---- main ----------------------------------------------------------------------------------------------
+
 int main(int argc, char **argv) {
     double t0 = now_seconds();
-    Opts o = {.common = {.seed = 1, .out = "build/ch07"}, .score = "frequency", .vocab_size = 8192,
-              .max_alphabet = 1000, .min_pair = 2};
+    Opts o = {.common = {.seed = 1, .out = "build/ch07"}, .score = "frequency", .config = "mini", .vocab_size = 8192,
+              .max_alphabet = 1000, .min_pair = 2, .batch = 32, .accum = 1, .seq_len = 128, .warmup = 300,
+              .steps = 4000, .log_every = 50, .eval_every = 500, .save_every = 500, .eval_max = 0, .lr = 1e-3f,
+              .weight_decay = 0.01f, .clip = 1.0f, .mask_prob = 0.15f};
     Flag flags[] = {
         COMMON_FLAGS(o.common),
+        {"config", FLAG_STRING, &o.config, "model size: tiny (L2 H128), mini (L4 H256), small (L4 H512)"},
+        {"steps", FLAG_INT, &o.steps, "optimiser steps"},
+        {"batch", FLAG_INT, &o.batch, "sequences per micro-batch"},
+        {"accum", FLAG_INT, &o.accum, "micro-batches per optimiser step (gradient accumulation)"},
+        {"seq-len", FLAG_INT, &o.seq_len, "tokens per sequence, [CLS] and [SEP] included"},
+        {"lr", FLAG_FLOAT, &o.lr, "peak learning rate (AdamW)"},
+        {"warmup", FLAG_INT, &o.warmup, "warm-up steps, then linear decay to 0"},
+        {"weight-decay", FLAG_FLOAT, &o.weight_decay, "AdamW's decoupled weight decay (not on biases and norms)"},
+        {"clip", FLAG_FLOAT, &o.clip, "clip the gradients' global norm to this"},
+        {"mask-prob", FLAG_FLOAT, &o.mask_prob, "share of tokens to predict"},
+        {"whole-word", FLAG_BOOL, &o.whole_word, "mask whole words (a token and its ## pieces)"},
+        {"log-every", FLAG_INT, &o.log_every, "log (and record the curve) every N steps"},
+        {"eval-every", FLAG_INT, &o.eval_every, "held-out evaluation every N steps (a multiple of --log-every)"},
+        {"eval-max", FLAG_INT, &o.eval_max, "held-out sequences used (0 = all of WikiText-2 validation)"},
+        {"save-every", FLAG_INT, &o.save_every, "checkpoint every N steps (and at the end)"},
+        {"stop-after", FLAG_INT, &o.stop_after, "stop after this step with a checkpoint, as if interrupted"},
+        {"resume", FLAG_STRING, &o.resume, "continue from this checkpoint directory (same options)"},
+        {"fill", FLAG_STRING, &o.fill, "print the top-5 tokens for each [MASK] in this text and stop"},
+        {"model", FLAG_STRING, &o.model, "checkpoint directory for --fill (default: --out/checkpoint)"},
         {"tokenize", FLAG_STRING, &o.tokenize, "print the ids of each line of FILE (needs --vocab) and stop"},
         {"vocab", FLAG_STRING, &o.vocab, "vocab.txt to use (default: train one into --out)"},
         {"lowercase", FLAG_BOOL, &o.lowercase, "uncased vocabulary: lower-case and strip accents"},
@@ -87,77 +258,97 @@ int main(int argc, char **argv) {
     };
     cli_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
               "ch07: a WordPiece tokenizer and a small BERT pre-trained with masked language modelling");
+    if (o.common.quick) {   // the samples: a small vocabulary, the tiny model, a minute
+        if (o.vocab_size == 8192) o.vocab_size = 1000;
+        if (!strcmp(o.config, "mini")) o.config = "tiny";
+        if (o.steps == 4000) o.steps = 300, o.warmup = 30, o.seq_len = 64, o.log_every = 10, o.eval_every = 50;
+        if (o.save_every == 500) o.save_every = 0;
+    }
     cli_require(o.vocab_size >= 64 && o.vocab_size <= 1 << 20, "--vocab-size must be in 64..1048576");
     cli_require(o.max_alphabet >= 1, "--max-alphabet must be positive");
     cli_require(o.min_pair >= 1, "--min-pair must be at least 1");
-    cli_require(!strcmp(o.score, "likelihood") || !strcmp(o.score, "frequency"),
-                "--score is likelihood or frequency");
-    if (o.common.quick && o.vocab_size == 8192) o.vocab_size = 1000;   // the samples are small
+    cli_require(!strcmp(o.score, "likelihood") || !strcmp(o.score, "frequency"), "--score is likelihood or frequency");
+    cli_require(o.batch >= 1 && o.batch <= 4096 && o.accum >= 1 && o.accum <= 1024, "--batch and --accum must be positive");
+    cli_require(o.seq_len >= 8 && o.seq_len <= 512, "--seq-len must be in 8..512 (BERT has 512 positions)");
+    cli_require(o.steps >= 1 && o.warmup >= 0 && o.warmup < o.steps, "--steps >= 1 and 0 <= --warmup < --steps");
+    cli_require(o.lr > 0 && o.lr < 1 && o.weight_decay >= 0 && o.clip > 0, "--lr in (0,1), --weight-decay >= 0, --clip > 0");
+    cli_require(o.mask_prob > 0 && o.mask_prob < 1, "--mask-prob must be in (0, 1)");
+    cli_require(o.log_every >= 1 && o.eval_every >= 0 && o.save_every >= 0 && o.eval_max >= 0 && o.stop_after >= 0,
+                "--log-every >= 1; --eval-every, --save-every, --eval-max, --stop-after >= 0");
+    cli_require(o.eval_every % o.log_every == 0, "--eval-every must be a multiple of --log-every");
+    BertConfig cfg;
+    cli_require(bert_config_named(&cfg, o.config, 0) == 0, "--config is tiny, mini, small or medium");
     if (o.tokenize) {
         tokenize_file(&o, t0);
         return 0;
     }
+    if (o.fill) {
+        fill_masks(&o, t0);
+        return 0;
+    }
 
-    char err[1024], path[4096], dir[4096];
+    char err[1024], path[4200], dir[4200];
     const char *data = o.common.data ? o.common.data : "datasets/samples";
     DocList docs = {0};
-    double t = now_seconds();
-    if (corpus_wikitext(&docs, path_join(path, sizeof path, path_join(dir, sizeof dir, data, "wikitext-2"), "wiki.train.tokens"), err, sizeof err))
-        die(path, 0, "%s", err);
-    int n_wiki = docs.n;
-    // the full data keeps IMDB in DATA/imdb/aclImdb (fetch.sh), the samples in DATA/aclImdb
-    path_join(path, sizeof path, path_join(dir, sizeof dir, data, "imdb"), "aclImdb");
-    if (access(path, F_OK) != 0) path_join(path, sizeof path, data, "aclImdb");
-    if (corpus_imdb(&docs, path, !o.no_unsup, 0, err, sizeof err)) die(path, 0, "%s", err);
-    int n_imdb = docs.n - n_wiki;
-    if (corpus_conll(&docs, path_join(path, sizeof path, path_join(dir, sizeof dir, data, "conll2003"), "eng.train"), err, sizeof err))
-        die(path, 0, "%s", err);
-    printf("corpus: %d documents (%d WikiText-2 articles, %d IMDB reviews, %d CoNLL-2003 documents), %.1f MB, read in %.1f s\n",
-           docs.n, n_wiki, n_imdb, docs.n - n_wiki - n_imdb, (double)docs.bytes / 1e6, now_seconds() - t);
-
+    read_corpus(&o, data, &docs);
+    // the vocabulary: a resumed run's own, --vocab, or a new one
     WordPiece wp;
-    if (o.vocab) {
+    Bert m;
+    PretrainState st;
+    PretrainOpts po = {.batch = o.batch, .accum = o.accum, .seq_len = o.seq_len, .steps = o.steps, .warmup = o.warmup,
+                       .lr = o.lr, .weight_decay = o.weight_decay, .clip = o.clip, .beta2 = 0.999f, .adam_eps = 1e-6f,
+                       .mask = {o.mask_prob, o.whole_word}, .log_every = o.log_every, .eval_every = o.eval_every,
+                       .save_every = o.save_every, .out_dir = o.common.out, .seed = (uint64_t)o.common.seed,
+                       .stop_after = o.stop_after};
+    if (make_dirs(o.common.out)) die(o.common.out, 0, "cannot create the output directory");
+    if (o.resume) {
+        if (pretrain_resume(o.resume, &m, &wp, o.lowercase, &st, &po, err, sizeof err)) die(o.resume, 0, "%s", err);
+        printf("resuming %s at step %ld of %d\n", o.resume, st.step, o.steps);
+    } else if (o.vocab) {
         if (wordpiece_load(&wp, o.vocab, o.lowercase, err, sizeof err)) die(o.vocab, 0, "%s", err);
     } else {
-        t = now_seconds();
-        Vocab counter;
-        vocab_init(&counter);
-        BasicTokenizer bt;
-        basic_init(&bt, o.lowercase, o.lowercase);
-        for (int d = 0; d < docs.n; d++) wp_count_words(&counter, &bt, docs.text[d], docs.len[d]);
-        basic_free(&bt);
-        double t_count = now_seconds() - t;
-        WpTrainOpts to = {.vocab_size = o.vocab_size, .max_alphabet = o.max_alphabet, .min_pair_count = o.min_pair,
-                          .score = strcmp(o.score, "frequency") ? WP_SCORE_LIKELIHOOD : WP_SCORE_FREQUENCY,
-                          .lowercase = o.lowercase};
-        WpTrainStats ts;
-        t = now_seconds();
-        if (wp_train(&counter, &to, &wp, &ts, err, sizeof err)) DIE("%s", err);
-        printf("wordpiece: %d distinct words (%d left out: characters outside the alphabet) counted in %.1f s; "
-               "alphabet %d, %d merges, vocabulary %d, trained in %.1f s (%.2e pair scores)\n",
-               ts.words, ts.words_dropped, t_count, ts.alphabet, ts.merges, wordpiece_size(&wp), now_seconds() - t,
-               (double)ts.pairs_scanned);
-        vocab_free(&counter);
-        if (make_dirs(o.common.out)) die(o.common.out, 0, "cannot create the output directory");
-        if (wordpiece_save(&wp, path_join(path, sizeof path, o.common.out, "vocab.txt"), err, sizeof err)) DIE("%s", err);
-        printf("wrote %s\n", path);
-        if (o.vocab_only) {
-            printf("RESULT ch=07 task=wordpiece-train vocab=%d merges=%d seconds=%.1f\n", wordpiece_size(&wp), ts.merges,
-                   now_seconds() - t0);
-            wordpiece_free(&wp), doclist_free(&docs);
-            return 0;
-        }
+        train_vocab(&o, &docs, &wp);
     }
-    t = now_seconds();
-    IdList stream = {0};
-    WpStats st = {0};
-    corpus_encode(&docs, &wp, &stream, &st);
-    double t_enc = now_seconds() - t;
-    printf("tokenized: %ld tokens from %ld words (%.2f per word), %ld unknown words, %.1f MB/s\n", stream.n, st.words,
-           (double)stream.n / (double)(st.words ? st.words : 1), st.unk_words, (double)docs.bytes / 1e6 / t_enc);
-    printf("RESULT ch=07 task=wordpiece vocab=%d tokens=%ld tokens_per_word=%.3f mb_per_s=%.1f seconds=%.1f\n",
-           wordpiece_size(&wp), stream.n, (double)stream.n / (double)(st.words ? st.words : 1),
-           (double)docs.bytes / 1e6 / t_enc, now_seconds() - t0);
-    idlist_free(&stream), wordpiece_free(&wp), doclist_free(&docs);
+    if (o.vocab_only) {
+        printf("RESULT ch=07 task=wordpiece-train vocab=%d seconds=%.1f\n", wordpiece_size(&wp), now_seconds() - t0);
+        wordpiece_free(&wp), doclist_free(&docs);
+        return 0;
+    }
+    int *train_seqs, n_train = encode_and_pack(&docs, &wp, o.seq_len, &train_seqs, "training text");
+    doclist_free(&docs);
+    if (n_train < o.batch) die(data, 0, "only %d training sequences of %d tokens; fewer than one batch", n_train, o.seq_len);
+    DocList vdocs = {0};
+    path_join(dir, sizeof dir, data, "wikitext-2");
+    if (corpus_wikitext(&vdocs, path_join(path, sizeof path, dir, "wiki.valid.tokens"), err, sizeof err))
+        die(path, 0, "%s", err);
+    int *val_seqs, n_val = encode_and_pack(&vdocs, &wp, o.seq_len, &val_seqs, "held-out text");
+    doclist_free(&vdocs);
+    if (o.eval_max > 0 && n_val > o.eval_max) n_val = o.eval_max;
+    EvalSet val;
+    evalset_build(&val, &wp, val_seqs, n_val, o.seq_len, o.batch, &po.mask, 20240607);
+    printf("held-out: %d sequences, %d masked tokens to predict ([UNK] never one)\n", n_val, val.batch_start[val.n_batches]);
+
+    if (!o.resume) {
+        bert_config_named(&cfg, o.config, wordpiece_size(&wp));
+        Rng rng;
+        rng_seed(&rng, (uint64_t)o.common.seed);
+        bert_create(&m, &cfg, &rng);
+        pretrain_state_init(&st, &m, &po);
+    }
+    printf("model: BERT-%s, L=%d H=%d A=%d I=%d, %zu parameters (%zu in the encoder); batch %d x %d tokens x %d, %d "
+           "steps\n",
+           o.config, m.cfg.layers, m.cfg.hidden, m.cfg.heads, m.cfg.intermediate, tensorlist_numel(&m.params),
+           tensorlist_numel(&m.encoder), o.batch, o.seq_len, o.accum, o.steps);
+    if (pretrain_run(&m, &wp, train_seqs, n_train, &val, &po, &st, err, sizeof err)) DIE("%s", err);
+    draw_curves(&o, &st);
+    const CurvePoint *last = st.n_curve ? &st.curve[st.n_curve - 1] : NULL;
+    double tps = st.seconds > 0 ? st.tokens / st.seconds : 0;
+    printf("training: %.1f million tokens in %.0f s, %.0f tokens/s; checkpoint in %s/checkpoint\n", st.tokens / 1e6,
+           st.seconds, tps, o.common.out);
+    printf("RESULT ch=07 task=bert-mlm config=%s step=%ld heldout_acc=%.4f heldout_loss=%.4f train_tokens=%.0f "
+           "tokens_per_s=%.0f seconds=%.1f\n",
+           o.config, st.step, last ? (double)last->val_acc : NAN, last ? (double)last->val_loss : NAN, st.tokens, tps,
+           now_seconds() - t0);
+    free(train_seqs), free(val_seqs), evalset_free(&val), pretrain_state_free(&st), bert_free(&m), wordpiece_free(&wp);
     return 0;
 }

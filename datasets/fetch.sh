@@ -7,6 +7,7 @@
 #   datasets/fetch.sh imdb            Large Movie Review Dataset, datasets/imdb/aclImdb/
 #   datasets/fetch.sh conll2003       CoNLL-2003 English NER, eng.train/testa/testb
 #   datasets/fetch.sh wikitext-2      WikiText-2 (tokenized), wiki.{train,valid,test}.tokens
+#   datasets/fetch.sh bert-base-cased Google's BERT-base (cased) from the Hugging Face Hub
 #   datasets/fetch.sh list            what is known and what is already here
 #
 # Offline mirrors (classrooms, laptops, this project's CI):
@@ -145,17 +146,45 @@ d790b833ef8cf03a90db7bf1271b7520b83c45ce07ba3c1a9699df81e239eca0 wiki.test.token
     say "wikitext-2: ready in $dest"
 }
 
+# Google's BERT-base, cased, from the Hugging Face Hub (Apache 2.0): config.json,
+# model.safetensors (about 0.4 GB) and vocab.txt, the layout chapters 07 and 08 read. The Hub
+# publishes no sums for a stable download, so instead of sha256 the files are checked
+# for what makes them a BERT checkpoint; `build/bin/ch07 --fill ... --model DIR` then
+# loads every tensor with its shape checked.
+bert_base_cased() {
+    dest=$here/bert-base-cased
+    mkdir -p "$dest"
+    for file in config.json vocab.txt model.safetensors; do
+        [ -s "$dest/$file" ] && continue
+        if [ -n "$mirror" ] && [ -f "$mirror/bert-base-cased/$file" ]; then cp "$mirror/bert-base-cased/$file" "$dest/$file"
+        else
+            download "https://huggingface.co/google-bert/bert-base-cased/resolve/main/$file" "$dest/$file" ||
+                fail "could not download $file. Get it from https://huggingface.co/google-bert/bert-base-cased (Files) into $dest/, then run this again."
+        fi
+    done
+    grep -q '"model_type": *"bert"' "$dest/config.json" || fail "$dest/config.json: not a BERT config (no \"model_type\": \"bert\")"
+    for t in '[PAD]' '[UNK]' '[CLS]' '[SEP]' '[MASK]'; do
+        grep -qxF "$t" "$dest/vocab.txt" || fail "$dest/vocab.txt: no $t line; not a BERT vocabulary"
+    done
+    # safetensors: 8-byte little-endian header length, then a JSON object
+    first=$(dd if="$dest/model.safetensors" bs=1 skip=8 count=1 2>/dev/null)
+    [ "$first" = "{" ] || fail "$dest/model.safetensors: not a safetensors file (no JSON header after 8 bytes)"
+    say "bert-base-cased: ready in $dest ($(grep -c '' "$dest/vocab.txt") tokens)"
+    say "  check it: build/bin/ch07 --fill 'Paris is the [MASK] of France .' --model $dest"
+}
+
 case "$name" in
     fashion-mnist) fashion_mnist ;;
     imdb) imdb ;;
     conll2003) conll2003 ;;
     wikitext-2) wikitext2 ;;
+    bert-base-cased) bert_base_cased ;;
     list|"")
         echo "usage: datasets/fetch.sh NAME   (DATASETS_MIRROR=DIR for an offline mirror)"
-        for n in fashion-mnist imdb conll2003 wikitext-2; do
+        for n in fashion-mnist imdb conll2003 wikitext-2 bert-base-cased; do
             if [ -d "$here/$n" ]; then s="present in datasets/$n"; else s="not fetched"; fi
             printf '  %-14s %s\n' "$n" "$s"
         done
         [ -n "$name" ] || exit 2 ;;
-    *) fail "unknown data set '$name'; known: fashion-mnist imdb conll2003 wikitext-2" ;;
+    *) fail "unknown data set '$name'; known: fashion-mnist imdb conll2003 wikitext-2 bert-base-cased" ;;
 esac

@@ -34,7 +34,7 @@ typedef struct {
     const char *tokenize, *vocab, *score, *config, *resume, *fill, *model;
     int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only;
     int batch, accum, seq_len, warmup, steps, log_every, eval_every, save_every, whole_word, eval_max, stop_after;
-    float lr, weight_decay, clip, mask_prob;
+    float lr, weight_decay, clip, mask_prob, dropout;
 } Opts;
 
 // ---- --tokenize ----------------------------------------------------------------------------------
@@ -86,7 +86,46 @@ static void tokenize_file(const Opts *o, double t0) {
 
 // ---- --fill --------------------------------------------------------------------------------------
 
-// The five most probable tokens for each [MASK] of the text.
+// Prints the five most probable tokens for each [MASK] of text; returns the most
+// probable token at the first one (its id), with its probability in *p_top.
+static int fill_text(const Bert *m, const WordPiece *wp, const char *text, float *p_top) {
+    IdList ids = {0};
+    idlist_push(&ids, wp->special[WP_CLS]);
+    wordpiece_encode(wp, text, strlen(text), &ids, NULL);
+    idlist_push(&ids, wp->special[WP_SEP]);
+    int T = (int)ids.n;
+    if (T > m->cfg.max_pos) die(__FILE__, __LINE__, "the text is %d tokens; this model reads at most %d", T, m->cfg.max_pos);
+    int *pos = xmalloc(sizeof(int) * (size_t)T), *tgt = xcalloc((size_t)T, sizeof(int)), M = 0;
+    for (int t = 0; t < T; t++)
+        if (ids.ids[t] == wp->special[WP_MASK]) pos[M++] = t;
+    if (!M) die(__FILE__, __LINE__, "no [MASK] in \"%s\": write [MASK] where a word should be predicted", text);
+    BertCache c;
+    bert_cache_alloc(&c, m, 1, T, M);
+    bert_encode(m, &c, ids.ids, NULL, NULL, NULL, 1, T);
+    bert_mlm_forward(m, &c, pos, tgt, M, NULL);
+    printf("%s\n", text);
+    int first = 0;
+    for (int i = 0; i < M; i++) {
+        const float *p = c.probs + (size_t)i * m->cfg.vocab;
+        int best[5] = {-1, -1, -1, -1, -1};
+        for (int v = 0; v < m->cfg.vocab; v++)
+            for (int k = 0; k < 5; k++)
+                if (best[k] < 0 || p[v] > p[best[k]]) {
+                    memmove(best + k + 1, best + k, sizeof(int) * (size_t)(4 - k));
+                    best[k] = v;
+                    break;
+                }
+        printf("  [MASK] %d:", i + 1);
+        for (int k = 0; k < 5; k++) printf("  %s %.3f", wordpiece_token(wp, best[k]), (double)p[best[k]]);
+        printf("\n");
+        if (i == 0) first = best[0], *p_top = p[best[0]];
+    }
+    free(pos), free(tgt), idlist_free(&ids);
+    bert_cache_free(&c, m);
+    return first;
+}
+
+// --fill: a saved model, one text.
 static void fill_masks(const Opts *o, double t0) {
     char err[1024], dir[4200];
     const char *model = o->model ? o->model : path_join(dir, sizeof dir, o->common.out, "checkpoint");
@@ -95,43 +134,11 @@ static void fill_masks(const Opts *o, double t0) {
     int has_head;
     if (bert_load_dir(model, &m, &wp, o->lowercase, &has_head, err, sizeof err)) die(model, 0, "%s", err);
     if (!has_head) die(model, 0, "this checkpoint has no MLM head (cls.predictions.*): it cannot fill in masks");
-    IdList ids = {0};
-    idlist_push(&ids, wp.special[WP_CLS]);
-    wordpiece_encode(&wp, o->fill, strlen(o->fill), &ids, NULL);
-    idlist_push(&ids, wp.special[WP_SEP]);
-    int T = (int)ids.n;
-    if (T > m.cfg.max_pos) die(__FILE__, __LINE__, "the text is %d tokens; this model reads at most %d", T, m.cfg.max_pos);
-    int *pos = xmalloc(sizeof(int) * (size_t)T), *tgt = xcalloc((size_t)T, sizeof(int)), M = 0;
-    for (int t = 0; t < T; t++)
-        if (ids.ids[t] == wp.special[WP_MASK]) pos[M++] = t;
-    if (!M) die(__FILE__, __LINE__, "no [MASK] in the text: write [MASK] where a word should be predicted");
-    BertCache c;
-    bert_cache_alloc(&c, &m, 1, T, M);
-    bert_encode(&m, &c, ids.ids, NULL, NULL, NULL, 1, T);
-    bert_mlm_forward(&m, &c, pos, tgt, M, NULL);
-    printf("%s\n", o->fill);
-    for (int i = 0; i < M; i++) {
-        const float *p = c.probs + (size_t)i * m.cfg.vocab;
-        int best[5] = {-1, -1, -1, -1, -1};
-        for (int v = 0; v < m.cfg.vocab; v++)
-            for (int k = 0; k < 5; k++)
-                if (best[k] < 0 || p[v] > p[best[k]]) {
-                    memmove(best + k + 1, best + k, sizeof(int) * (size_t)(4 - k));
-                    best[k] = v;
-                    break;
-                }
-        printf("[MASK] %d:", i + 1);
-        for (int k = 0; k < 5; k++) printf("  %s %.3f", wordpiece_token(&wp, best[k]), (double)p[best[k]]);
-        printf("\n");
-    }
-    const float *p0 = c.probs;
-    int top = 0;
-    for (int v = 1; v < m.cfg.vocab; v++)
-        if (p0[v] > p0[top]) top = v;
-    printf("RESULT ch=07 task=fill masks=%d top1=%s p=%.3f seconds=%.2f\n", M, wordpiece_token(&wp, top),
-           (double)p0[top], now_seconds() - t0);
-    free(pos), free(tgt), idlist_free(&ids);
-    bert_cache_free(&c, &m), bert_free(&m), wordpiece_free(&wp);
+    float p;
+    int top = fill_text(&m, &wp, o->fill, &p);
+    printf("RESULT ch=07 task=fill top1=%s p=%.3f seconds=%.2f\n", wordpiece_token(&wp, top), (double)p,
+           now_seconds() - t0);
+    bert_free(&m), wordpiece_free(&wp);
 }
 
 // ---- the corpus ------------------------------------------------------------------------------------
@@ -224,7 +231,7 @@ int main(int argc, char **argv) {
     Opts o = {.common = {.seed = 1, .out = "build/ch07"}, .score = "frequency", .config = "mini", .vocab_size = 8192,
               .max_alphabet = 1000, .min_pair = 2, .batch = 32, .accum = 1, .seq_len = 128, .warmup = 300,
               .steps = 4000, .log_every = 50, .eval_every = 500, .save_every = 500, .eval_max = 0, .lr = 1e-3f,
-              .weight_decay = 0.01f, .clip = 1.0f, .mask_prob = 0.15f};
+              .weight_decay = 0.01f, .clip = 1.0f, .mask_prob = 0.15f, .dropout = 0.1f};
     Flag flags[] = {
         COMMON_FLAGS(o.common),
         {"config", FLAG_STRING, &o.config, "model size: tiny (L2 H128), mini (L4 H256), small (L4 H512)"},
@@ -237,6 +244,7 @@ int main(int argc, char **argv) {
         {"weight-decay", FLAG_FLOAT, &o.weight_decay, "AdamW's decoupled weight decay (not on biases and norms)"},
         {"clip", FLAG_FLOAT, &o.clip, "clip the gradients' global norm to this"},
         {"mask-prob", FLAG_FLOAT, &o.mask_prob, "share of tokens to predict"},
+        {"dropout", FLAG_FLOAT, &o.dropout, "dropout on the embeddings and every residual branch"},
         {"whole-word", FLAG_BOOL, &o.whole_word, "mask whole words (a token and its ## pieces)"},
         {"log-every", FLAG_INT, &o.log_every, "log (and record the curve) every N steps"},
         {"eval-every", FLAG_INT, &o.eval_every, "held-out evaluation every N steps (a multiple of --log-every)"},
@@ -273,6 +281,7 @@ int main(int argc, char **argv) {
     cli_require(o.steps >= 1 && o.warmup >= 0 && o.warmup < o.steps, "--steps >= 1 and 0 <= --warmup < --steps");
     cli_require(o.lr > 0 && o.lr < 1 && o.weight_decay >= 0 && o.clip > 0, "--lr in (0,1), --weight-decay >= 0, --clip > 0");
     cli_require(o.mask_prob > 0 && o.mask_prob < 1, "--mask-prob must be in (0, 1)");
+    cli_require(o.dropout >= 0 && o.dropout < 1, "--dropout must be in [0, 1)");
     cli_require(o.log_every >= 1 && o.eval_every >= 0 && o.save_every >= 0 && o.eval_max >= 0 && o.stop_after >= 0,
                 "--log-every >= 1; --eval-every, --save-every, --eval-max, --stop-after >= 0");
     cli_require(o.eval_every % o.log_every == 0, "--eval-every must be a multiple of --log-every");
@@ -330,6 +339,7 @@ int main(int argc, char **argv) {
 
     if (!o.resume) {
         bert_config_named(&cfg, o.config, wordpiece_size(&wp));
+        cfg.dropout = o.dropout;
         Rng rng;
         rng_seed(&rng, (uint64_t)o.common.seed);
         bert_create(&m, &cfg, &rng);
@@ -341,13 +351,21 @@ int main(int argc, char **argv) {
            tensorlist_numel(&m.encoder), o.batch, o.seq_len, o.accum, o.steps);
     if (pretrain_run(&m, &wp, train_seqs, n_train, &val, &po, &st, err, sizeof err)) DIE("%s", err);
     draw_curves(&o, &st);
+    printf("what the model predicts, three sentences of its own domains:\n");
+    static const char *const examples[] = {"The river flows through the [MASK] of the town .",
+                                           "This movie was [MASK] , I loved every minute of it .",
+                                           "The president of the [MASK] States arrived in Paris on Monday ."};
+    for (int i = 0; i < 3; i++) {
+        float p;
+        fill_text(&m, &wp, examples[i], &p);
+    }
     const CurvePoint *last = st.n_curve ? &st.curve[st.n_curve - 1] : NULL;
     double tps = st.seconds > 0 ? st.tokens / st.seconds : 0;
     printf("training: %.1f million tokens in %.0f s, %.0f tokens/s; checkpoint in %s/checkpoint\n", st.tokens / 1e6,
            st.seconds, tps, o.common.out);
-    printf("RESULT ch=07 task=bert-mlm config=%s step=%ld heldout_acc=%.4f heldout_loss=%.4f train_tokens=%.0f "
+    printf("RESULT ch=07 task=bert-mlm config=%s vocab=%d step=%ld heldout_acc=%.4f heldout_loss=%.4f train_tokens=%.0f "
            "tokens_per_s=%.0f seconds=%.1f\n",
-           o.config, st.step, last ? (double)last->val_acc : NAN, last ? (double)last->val_loss : NAN, st.tokens, tps,
+           o.config, wordpiece_size(&wp), st.step, last ? (double)last->val_acc : NAN, last ? (double)last->val_loss : NAN, st.tokens, tps,
            now_seconds() - t0);
     free(train_seqs), free(val_seqs), evalset_free(&val), pretrain_state_free(&st), bert_free(&m), wordpiece_free(&wp);
     return 0;

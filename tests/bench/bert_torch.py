@@ -77,8 +77,75 @@ class Bert(nn.Module):
         return F.cross_entropy(logits, targets)
 
 
+def read_safetensors(path):
+    """The safetensors format by hand (8-byte header length, JSON header, raw F32
+    tensors): this script needs nothing but PyTorch."""
+    import json
+    import struct
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        assert e["dtype"] == "F32", f"{name}: dtype {e['dtype']}"
+        begin, end = e["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(data[begin:end]), dtype=torch.float32).reshape(e["shape"])
+    return out
+
+
+# Hugging Face's BertForMaskedLM names -> this script's modules
+def hf_to_local(name):
+    import re
+    for hf, local in (("bert.embeddings.word_embeddings", "word"), ("bert.embeddings.position_embeddings", "pos"),
+                      ("bert.embeddings.token_type_embeddings", "seg"), ("bert.embeddings.LayerNorm", "ln"),
+                      ("cls.predictions.transform.dense", "dense"), ("cls.predictions.transform.LayerNorm", "head_ln")):
+        if name.startswith(hf + "."):
+            return local + name[len(hf):]
+    if name == "cls.predictions.bias":
+        return "dec_bias"
+    m = re.match(r"bert\.encoder\.layer\.(\d+)\.(.*)\.(weight|bias)$", name)
+    parts = {"attention.self.query": "q", "attention.self.key": "k", "attention.self.value": "v",
+             "attention.output.dense": "o", "attention.output.LayerNorm": "ln1", "intermediate.dense": "fc1",
+             "output.dense": "fc2", "output.LayerNorm": "ln2"}
+    return f"layers.{m.group(1)}.{parts[m.group(2)]}.{m.group(3)}"
+
+
+def check(directory, ids):
+    """Loads a checkpoint chapter 07 wrote and prints the top-5 (id, probability) at
+    each [MASK] (id 4) of ids: the same numbers as `ch07 --fill` on the same text."""
+    import json
+    import os
+    cfg = json.load(open(os.path.join(directory, "config.json")))
+    assert cfg["model_type"] == "bert" and cfg["hidden_act"] == "gelu"
+    model = Bert(cfg["vocab_size"], cfg["num_hidden_layers"], cfg["hidden_size"], cfg["num_attention_heads"],
+                 cfg["max_position_embeddings"])
+    tensors = read_safetensors(os.path.join(directory, "model.safetensors"))
+    state = {hf_to_local(k): v for k, v in tensors.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected and not missing, (missing, unexpected)
+    model.eval()
+    x = torch.tensor([ids])
+    positions = torch.tensor([i for i, t in enumerate(ids) if t == 4])
+    with torch.no_grad():
+        b, t = x.shape
+        h = model.word(x) + model.pos(torch.arange(t).unsqueeze(0)) + model.seg(torch.zeros_like(x))
+        h = model.ln(h)
+        for layer in model.layers:
+            h = layer(h)
+        z = model.head_ln(F.gelu(model.dense(h[0, positions])))
+        probs = torch.softmax(F.linear(z, model.word.weight, model.dec_bias), dim=-1)
+    for row in probs:
+        top = torch.topk(row, 5)
+        print(" ".join(f"{i}:{p:.4f}" for p, i in zip(top.values.tolist(), top.indices.tolist())))
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--check", help="a checkpoint directory: print the top-5 at each [MASK] of --ids")
+    ap.add_argument("--ids", help="token ids, space-separated, [CLS] ... [SEP] included")
     ap.add_argument("--config", default="mini")
     ap.add_argument("--vocab", type=int, default=8192)
     ap.add_argument("--batch", type=int, default=32)
@@ -88,6 +155,9 @@ def main():
     ap.add_argument("--warmup-steps", type=int, default=3)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.check:
+        check(a.check, [int(t) for t in a.ids.split()])
+        return
     torch.manual_seed(1)
     layers, h, heads = CONFIGS[a.config]
     model = Bert(a.vocab, layers, h, heads)

@@ -44,7 +44,7 @@ ids=$("$BUILD/bin/ch07" --tokenize "$work/fill.txt" --vocab "$ckpt/vocab.txt" 2>
 wp=$(grep -c '' "$ckpt/vocab.txt")
 cls=$(grep -n -x '\[CLS\]' "$ckpt/vocab.txt" | cut -d: -f1); sep=$(grep -n -x '\[SEP\]' "$ckpt/vocab.txt" | cut -d: -f1)
 torch_top=$("$py" tests/bench/bert_torch.py --threads 1 --check "$ckpt" --ids "$((cls - 1)) $ids $((sep - 1))")
-c_top=$("$BUILD/bin/ch07" --fill "$text" --model "$ckpt" 2>/dev/null | sed -n 's/^\[MASK\] 1: *//p')
+c_top=$("$BUILD/bin/ch07" --fill "$text" --model "$ckpt" 2>/dev/null | sed -n "s/^ *\\[MASK\\] 1: *//p")
 echo "checkpoint $ckpt ($wp tokens) read by PyTorch, top 5 at the [MASK] of \"$text\":"
 echo "  PyTorch: $torch_top"
 echo "  ch07:    $c_top"

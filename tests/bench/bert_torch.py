@@ -137,9 +137,10 @@ def check(directory, ids):
             h = layer(h)
         z = model.head_ln(F.gelu(model.dense(h[0, positions])))
         probs = torch.softmax(F.linear(z, model.word.weight, model.dec_bias), dim=-1)
+    vocab = open(os.path.join(directory, "vocab.txt"), encoding="utf-8").read().split("\n")
     for row in probs:
         top = torch.topk(row, 5)
-        print(" ".join(f"{i}:{p:.4f}" for p, i in zip(top.values.tolist(), top.indices.tolist())))
+        print("  ".join(f"{vocab[i]} {p:.3f}" for p, i in zip(top.values.tolist(), top.indices.tolist())))
 
 
 def main():

@@ -2,6 +2,8 @@
 // nearly all of the text this chapter reads, is answered before any search.
 #include "chapters/07_bert/unicode.h"
 
+#include "chapters/03_imdb_sentiment/tokenizer.h"
+
 #include <string.h>
 
 typedef struct {
@@ -20,32 +22,17 @@ typedef struct {
 
 // ---- UTF-8 --------------------------------------------------------------------------------
 
+// Chapter 03's decoder (RFC 3629: shortest form, no surrogates, at most U+10FFFF) does
+// the work; a byte that starts no valid sequence is read as U+FFFD, one byte at a time.
 int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp, int *invalid) {
-    unsigned b = s[0];
-    *invalid = 0;
-    if (b < 0x80) {
-        *cp = b;
+    unsigned v;
+    int len = tok_utf8_len(s, n, &v);
+    if (len == 0) {
+        *cp = UNI_REPLACEMENT, *invalid = 1;
         return 1;
     }
-    // the lead byte gives the length and the smallest value that length may encode
-    // (anything smaller is an "overlong" form, a classic way to smuggle in a '/' or NUL)
-    int len;
-    uint32_t v, min;
-    if (b >= 0xC2 && b <= 0xDF) len = 2, v = b & 0x1F, min = 0x80;
-    else if (b >= 0xE0 && b <= 0xEF) len = 3, v = b & 0x0F, min = 0x800;
-    else if (b >= 0xF0 && b <= 0xF4) len = 4, v = b & 0x07, min = 0x10000;
-    else goto bad;   // a continuation byte, C0/C1 (always overlong) or F5..FF
-    if ((size_t)len > n) goto bad;
-    for (int i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) goto bad;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) goto bad;
-    *cp = v;
+    *cp = v, *invalid = 0;
     return len;
-bad:
-    *cp = UNI_REPLACEMENT, *invalid = 1;
-    return 1;
 }
 
 int utf8_encode(uint32_t cp, char *out) {

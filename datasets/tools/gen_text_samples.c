@@ -69,6 +69,23 @@ static void add(Text *t, const char *fmt, ...) {
     }
 }
 
+static Text text_new(void) {
+    Text t = {malloc(4096), 0, 4096};
+    if (!t.s) DIE("out of memory");
+    t.s[0] = 0;
+    return t;
+}
+
+// Writes t to dir/name atomically and frees it.
+static void save_text(const char *dir, const char *name, Text *t) {
+    char path[4096], err[512];
+    AtomicFile af;
+    if (atomic_open(&af, path_join(path, sizeof path, dir, name), err, sizeof err)) DIE("%s", err);
+    fwrite(t->s, 1, t->len, af.fp);
+    if (atomic_commit(&af, err, sizeof err)) DIE("%s", err);
+    free(t->s);
+}
+
 static const char *pick(Rng *rng, const char *const *list, int n) { return list[rng_int(rng, n)]; }
 #define PICK(rng, list) pick(rng, list, COUNT(list))
 
@@ -108,17 +125,10 @@ static void wiki_article(Text *t, Rng *rng, int k) {
 }
 
 static void write_wiki(const char *dir, const char *name, int first, int n, Rng *rng) {
-    Text t = {malloc(4096), 0, 4096};
-    if (!t.s) DIE("out of memory");
-    t.s[0] = 0;
+    Text t = text_new();
     add(&t, " \n");
     for (int k = first; k < first + n; k++) wiki_article(&t, rng, k);
-    char path[4096], err[512];
-    AtomicFile af;
-    if (atomic_open(&af, path_join(path, sizeof path, dir, name), err, sizeof err)) DIE("%s", err);
-    fwrite(t.s, 1, t.len, af.fp);
-    if (atomic_commit(&af, err, sizeof err)) DIE("%s", err);
-    free(t.s);
+    save_text(dir, name, &t);
 }
 
 // ---- CoNLL-2003 ----------------------------------------------------------------------------------
@@ -200,19 +210,12 @@ static void conll_sentence(Text *t, Rng *rng) {
 }
 
 static void write_conll(const char *dir, const char *name, int n_docs, int per_doc, Rng *rng) {
-    Text t = {malloc(4096), 0, 4096};
-    if (!t.s) DIE("out of memory");
-    t.s[0] = 0;
+    Text t = text_new();
     for (int d = 0; d < n_docs; d++) {
         add(&t, "-DOCSTART- -X- -X- O\n\n");
         for (int s = 0; s < per_doc; s++) conll_sentence(&t, rng);
     }
-    char path[4096], err[512];
-    AtomicFile af;
-    if (atomic_open(&af, path_join(path, sizeof path, dir, name), err, sizeof err)) DIE("%s", err);
-    fwrite(t.s, 1, t.len, af.fp);
-    if (atomic_commit(&af, err, sizeof err)) DIE("%s", err);
-    free(t.s);
+    save_text(dir, name, &t);
 }
 
 int main(int argc, char **argv) {

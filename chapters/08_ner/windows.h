@@ -1,0 +1,46 @@
+// windows.h: CoNLL words -> the rows of WordPiece ids the encoder reads, and back.
+// README section 08.2.
+//
+// Labels belong to words, the model reads pieces. Each word is tokenized on its own
+// (as Hugging Face's is_split_into_words does), and its label goes on its FIRST piece;
+// the other pieces are neither trained nor read at prediction:
+//
+//   words    Johanson   visited   Kaiserslautern
+//   pieces   Johan ##son  visited  Kaiser ##sl ##autern
+//   label    B-PER  -     O        B-LOC  -     -
+//
+// A sentence longer than a row (T - 2 pieces between [CLS] and [SEP]) is cut into
+// overlapping windows, never truncated: windows start every `stride` pieces, at word
+// boundaries, and each word is read in the window where it has the most context on
+// both sides (its "home" window). A word is trained and predicted in its home window
+// only, so it counts once. A word with no pieces (only characters the tokenizer drops)
+// is given [UNK], so that every word of the test set gets a prediction.
+#ifndef CH08_WINDOWS_H
+#define CH08_WINDOWS_H
+
+#include "chapters/07_bert/conll.h"
+#include "chapters/07_bert/wordpiece.h"
+
+typedef struct {
+    int n_rows, T;
+    int *ids;         // (n_rows, T): [CLS] pieces [SEP] [PAD] ...
+    int *length;      // (n_rows): [CLS] and [SEP] included
+    int *word;        // (n_rows, T): the word (index into the ConllSet) whose first piece
+                      //   is here, in its home window; -1 elsewhere
+    int *row_sent;    // (n_rows): the sentence of each row
+    int n_words;      // words of the set (every one has exactly one home position)
+    long pieces;      // pieces in all, windows' overlaps not counted twice
+    int split_sents;  // sentences that needed more than one window
+    int empty_words;  // words that tokenized to nothing and were given [UNK]
+} NerRows;
+
+// All sentences of set into rows of T tokens (T >= 8); stride in pieces (0: half a
+// row). Never fails: a word longer than a whole row is cut after its first T - 2 pieces.
+void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, int stride);
+void nerrows_free(NerRows *r);
+
+// Per-token training targets: labels[row * T + t] = word_labels[word] at each home
+// first piece, -1 (ignored) elsewhere.
+void nerrows_token_labels(const NerRows *r, const int *word_labels, int *labels);
+
+#endif

@@ -1,0 +1,131 @@
+// tests/test_08_windows.c: chapter 08's words -> WordPiece rows: labels on first
+// pieces only, long sentences cut into overlapping windows where every word has exactly
+// one home (its most central window), and words that tokenize to nothing.
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chapters/08_ner/windows.h"
+#include "common/mem.h"
+
+// [PAD] [UNK] [CLS] [SEP] [MASK], w0..w19 (ids 5..24), ##w0..##w19 (ids 25..44)
+static WordPiece toy_vocab(void) {
+    static char names[45][8];
+    const char *tokens[45] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+    for (int i = 0; i < 20; i++) {
+        snprintf(names[5 + i], 8, "w%d", i), tokens[5 + i] = names[5 + i];
+        snprintf(names[25 + i], 8, "##w%d", i), tokens[25 + i] = names[25 + i];
+    }
+    WordPiece wp;
+    char err[256];
+    cr_assert_eq(wordpiece_from_tokens(&wp, tokens, 45, 0, err, sizeof err), 0, "%s", err);
+    return wp;
+}
+
+static ConllSet load(const char *content) {
+    static char dir[] = "/tmp/book_test08w_XXXXXX";
+    if (strstr(dir, "XXXXXX")) cr_assert_not_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/set.txt", dir);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    fputs(content, f);
+    fclose(f);
+    ConllSet s;
+    char err[512];
+    cr_assert_eq(conll_load(&s, path, err, sizeof err), 0, "%s", err);
+    return s;
+}
+
+Test(ch08_windows, labels_go_on_first_pieces) {
+    WordPiece wp = toy_vocab();
+    ConllSet set = load("w1 O\nw2w3w4 B-PER\nw5 I-PER\n\nw6w7 B-LOC\n");
+    NerRows r;
+    nerrows_build(&r, &set, &wp, 16, 0);
+    cr_assert_eq(r.n_rows, 2);
+    cr_assert_eq(r.length[0], 2 + 5);   // [CLS] w1 w2 ##w3 ##w4 w5 [SEP]
+    int want_ids[] = {2, 6, 7, 28, 29, 10, 3, 0}, want_word[] = {-1, 0, 1, -1, -1, 2, -1, -1};
+    for (int t = 0; t < 8; t++) {
+        cr_assert_eq(r.ids[t], want_ids[t], "token %d", t);
+        cr_assert_eq(r.word[t], want_word[t], "token %d", t);
+    }
+    cr_assert_eq(r.row_sent[1], 1);
+    cr_assert_eq(r.word[16 + 1], 3);   // the second sentence's word is word 3 of the set
+    int word_labels[] = {0, 7, 8, 1}, labels[32];
+    nerrows_token_labels(&r, word_labels, labels);
+    cr_assert_eq(labels[1], 0);
+    cr_assert_eq(labels[2], 7);
+    cr_assert_eq(labels[3], -1);
+    cr_assert_eq(labels[5], 8);
+    cr_assert_eq(labels[0], -1);
+    cr_assert_eq(labels[6], -1);
+    cr_assert_eq(r.split_sents, 0);
+    nerrows_free(&r), conll_free(&set), wordpiece_free(&wp);
+}
+
+// Every word has exactly one home; rows hold consecutive pieces; the home is the most
+// central of the windows that hold the word's first piece.
+static void check_windows(const ConllSet *set, const NerRows *r, int T) {
+    int *homes = calloc((size_t)set->n_tokens, sizeof(int));
+    for (int row = 0; row < r->n_rows; row++) {
+        cr_assert_leq(r->length[row], T);
+        cr_assert_eq(r->ids[(size_t)row * T], 2, "[CLS] first");
+        cr_assert_eq(r->ids[(size_t)row * T + r->length[row] - 1], 3, "[SEP] last");
+        for (int t = 0; t < T; t++) {
+            int w = r->word[(size_t)row * T + t];
+            if (w < 0) continue;
+            homes[w]++;
+            cr_assert(t >= 1 && t < r->length[row] - 1);
+            int id = r->ids[(size_t)row * T + t];
+            cr_assert(id < 25, "a home is a first piece, not a ## piece (id %d)", id);
+        }
+    }
+    for (int w = 0; w < set->n_tokens; w++) cr_assert_eq(homes[w], 1, "word %d has %d homes", w, homes[w]);
+    free(homes);
+}
+
+Test(ch08_windows, a_long_sentence_is_windowed_not_truncated) {
+    WordPiece wp = toy_vocab();
+    // 12 words of 2 pieces (24 pieces) and one of 3; rows of 8 = 6 pieces between
+    char text[1024] = "";
+    for (int i = 0; i < 12; i++) {
+        char line[32];
+        snprintf(line, sizeof line, "w%dw%d %s\n", i, i, i == 5 ? "B-PER" : "O");
+        strcat(text, line);
+    }
+    strcat(text, "w1w2w3 B-LOC\n");
+    ConllSet set = load(text);
+    for (int stride = 1; stride <= 6; stride++) {
+        NerRows r;
+        nerrows_build(&r, &set, &wp, 8, stride);
+        cr_assert_gt(r.n_rows, 4, "27 pieces in rows of 6: at least 5 windows (stride %d)", stride);
+        cr_assert_eq(r.split_sents, 1);
+        check_windows(&set, &r, 8);
+        // word 6 (pieces 12-13) in the middle of its home: 2 pieces of context each side
+        // are possible with stride 2 (window 10-16)
+        if (stride == 2) {
+            for (int row = 0; row < r.n_rows; row++)
+                for (int t = 0; t < 8; t++)
+                    if (r.word[row * 8 + t] == 6) cr_assert(t - 1 >= 2 && r.length[row] - 2 - t >= 2, "t %d", t);
+        }
+        nerrows_free(&r);
+    }
+    conll_free(&set), wordpiece_free(&wp);
+}
+
+Test(ch08_windows, a_word_longer_than_a_row_and_an_empty_word) {
+    WordPiece wp = toy_vocab();
+    // a word of 8 pieces in rows of 6, and a word of one control character (U+0001),
+    // which the BERT tokenizer drops: it gets [UNK]
+    ConllSet set = load("w1 O\nw1w1w1w1w1w1w1w1 B-MISC\n\x01 O\nw2 O\n");
+    NerRows r;
+    nerrows_build(&r, &set, &wp, 8, 3);
+    check_windows(&set, &r, 8);
+    cr_assert_eq(r.empty_words, 1);
+    int found_unk = 0;
+    for (int i = 0; i < r.n_rows * 8; i++) found_unk += r.word[i] == 2 && r.ids[i] == 1;
+    cr_assert_eq(found_unk, 1);
+    nerrows_free(&r), conll_free(&set), wordpiece_free(&wp);
+}

@@ -33,9 +33,8 @@ static void tiny(Tagger *tg, TaggerCache *c) {
                       .type_vocab = 2, .dropout = 0.2f, .ln_eps = 1e-12f};
     Rng rng;
     rng_seed(&rng, 3);
-    Bert bert;
-    bert_create(&bert, &cfg, &rng);
-    tagger_init(tg, &bert, K, &rng);
+    bert_create(&tg->bert, &cfg, &rng);
+    tagger_init(tg, K, &rng);
     for (int t = 0; t < tg->params.count; t++) {   // away from the nearly linear start
         Tensor *p = tg->params.items[t];
         for (size_t i = 0; i < p->size; i++) p->data[i] += (p->ndim == 2 ? 0.3f : 0.2f) * rng_normal(&rng);
@@ -86,5 +85,7 @@ Test(ch08_tagger, a_frozen_encoder_gets_no_gradient) {
     cr_assert_gt(head, 0.0);
     cr_assert_str_eq(tg.cls_w.name, "classifier.weight");
     cr_assert_eq(tg.params.count, tg.bert.encoder.count + 2);
+    // the lists point into the model itself (a moved Bert once left them dangling)
+    cr_assert_eq(tg.params.items[0], &tg.bert.word_emb);
     tagger_cache_free(&c, &tg), tagger_free(&tg);
 }

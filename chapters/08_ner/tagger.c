@@ -1,6 +1,7 @@
 // tagger.c: see tagger.h.
 #include "chapters/08_ner/tagger.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,10 +11,8 @@
 #include "common/init.h"
 #include "common/mem.h"
 
-void tagger_init(Tagger *tg, Bert *bert, int n_labels, Rng *rng) {
-    memset(tg, 0, sizeof *tg);
-    tg->bert = *bert;
-    memset(bert, 0, sizeof *bert);
+void tagger_init(Tagger *tg, int n_labels, Rng *rng) {
+    memset(&tg->cls_w, 0, sizeof *tg - offsetof(Tagger, cls_w));   // everything after the encoder
     tg->n_labels = n_labels, tg->head_dropout = tg->bert.cfg.dropout;
     const int H = tg->bert.cfg.hidden;
     tensor_alloc(&tg->cls_w, "classifier.weight", 1, 2, n_labels, H);

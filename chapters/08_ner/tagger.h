@@ -14,7 +14,7 @@
 #include "chapters/07_bert/bert.h"
 
 typedef struct {
-    Bert bert;                 // its MLM head is unused (and not saved)
+    Bert bert;                 // first; its MLM head is unused (and not saved)
     Tensor cls_w, cls_b;       // (K,H), (K)
     int n_labels;
     float head_dropout;        // BERT's hidden_dropout_prob, 0.1
@@ -22,9 +22,10 @@ typedef struct {
     TensorList head;           // the classifier's only (a frozen encoder trains these)
 } Tagger;
 
-// The classifier on top of a created or loaded bert (whose ownership moves in), W
-// drawn from N(0, 0.02^2) as Hugging Face initialises it, b = 0.
-void tagger_init(Tagger *tg, Bert *bert, int n_labels, Rng *rng);
+// The classifier on top of tg->bert, which the caller has created (bert_create) or
+// loaded (bert_load_dir) in place: a Bert cannot be copied elsewhere, its TensorLists
+// point into it. W is drawn from N(0, 0.02^2) as Hugging Face initialises it, b = 0.
+void tagger_init(Tagger *tg, int n_labels, Rng *rng);
 void tagger_free(Tagger *tg);
 
 typedef struct {

@@ -113,9 +113,7 @@ void bert_cache_alloc(BertCache *c, const Bert *m, int B, int T, int M) {
     c->e = fzeros(n), c->e_mask = fzeros(n), c->e_mean = fzeros((size_t)B * T), c->e_rstd = fzeros((size_t)B * T);
     c->x = fzeros(n * (size_t)(cfg->layers + 1));
     for (int l = 0; l < cfg->layers; l++) enc_cache_alloc(&c->layer[l], B, T, cfg->hidden, cfg->heads, cfg->intermediate);
-    c->pos_ids = xmalloc(sizeof(int) * (size_t)B * T);
-    for (int b = 0; b < B; b++)
-        for (int t = 0; t < T; t++) c->pos_ids[b * T + t] = t;
+    c->pos_ids = xmalloc(sizeof(int) * (size_t)B * T);   // bert_encode fills it
     size_t mh = (size_t)(M > 0 ? M : 1) * H, mv = (size_t)(M > 0 ? M : 1) * (size_t)cfg->vocab;
     float **head[] = {&c->hm, &c->u, &c->g, &c->z, &c->d_z, &c->d_g, &c->d_u, &c->d_hm};
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) *head[i] = fzeros(mh);
@@ -153,6 +151,7 @@ void bert_encode(const Bert *m, BertCache *c, const int *ids, const int *types, 
 #pragma omp parallel for schedule(static) if (N >= 256)
     for (int i = 0; i < N; i++) {
         float *e = c->e + (size_t)i * H;
+        c->pos_ids[i] = i % T;   // for the backward pass: this call's T, not the cache's
         const float *p = m->pos_emb.data + (size_t)(i % T) * H;
         const float *s = m->type_emb.data + (size_t)(types ? types[i] : 0) * H;
         for (int h = 0; h < H; h++) e[h] += p[h] + s[h];

@@ -54,7 +54,7 @@ typedef struct {
     float *e, *e_mean, *e_rstd, *e_mask;   // (B,T,H) embedding sum, LN stats, dropout mask
     float *x;                 // (L+1, B,T,H) the embedding output, then each layer's
     EncCache layer[BERT_MAX_LAYERS];
-    int *pos_ids;             // (B*T) 0..T-1 per row
+    int *pos_ids;             // (B*T) 0..T-1 per row, for the T of the last bert_encode
     float *hm, *u, *g, *z, *z_mean, *z_rstd;   // (M,H) the head, (7.4)
     float *logits, *probs;    // (M,V)
     float *d_logits, *d_z, *d_g, *d_u, *d_hm;  // backward scratch

@@ -131,3 +131,13 @@ void tagset_decode(const TagSet *ts, const int *labels, int n, char (*out)[TAG_T
         else if (out[i][0] == 'S') out[i][0] = 'B';
     }
 }
+
+int tagset_label_index(const TagSet *ts, const char *name) {
+    char p, t[TAG_TYPE_LEN];
+    if (tag_split(name, &p, t)) return -1;
+    if (p == 'O') return 0;
+    const int k = type_index(ts, t), per_type = ts->scheme == SCHEME_BIOES ? 4 : 2;
+    const int offset = (int)(strchr("BIES", p) - "BIES");
+    if (k < 0 || offset >= per_type) return -1;
+    return 1 + k * per_type + offset;
+}

@@ -54,6 +54,9 @@ int tagset_encode(const TagSet *ts, char *const *tags, int n, int *labels, char 
 // was predicted (BIOES E-/S- become I-/B-), and the scorer reads them as conlleval does.
 void tagset_decode(const TagSet *ts, const int *labels, int n, char (*out)[TAG_TYPE_LEN + 2]);
 
+// The label id of a name ("B-PER", "E-LOC" in BIOES, "O"), or -1.
+int tagset_label_index(const TagSet *ts, const char *name);
+
 // The name of one label, "B-PER" (out has TAG_TYPE_LEN + 2 bytes).
 const char *tagset_label_name(const TagSet *ts, int label, char *out);
 

@@ -1,0 +1,281 @@
+// ch08: fine-tuning chapter 07's BERT for named-entity recognition on CoNLL-2003.
+//
+//   1. CoNLL-2003 train / dev (testa) / test (testb), IOB1 or IOB2 read, IOB2 inside
+//   2. words -> WordPiece rows, labels on first pieces, long sentences windowed
+//   3. the pre-trained encoder (chapter 07's checkpoint, or any Hugging Face BERT in
+//      safetensors) + a linear classifier; or the same encoder from random weights
+//   4. fine-tuning with early stopping on dev F1; conlleval's scores on dev and test
+//
+//   ch08 --data datasets --model build/ch07_full/checkpoint     the full run (README 08.6)
+//   ch08 ... --init random | --freeze                             the two baselines
+//   ch08 --tag "Apple hired Tim Cook in California ." --tagger build/ch08/checkpoint
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chapters/07_bert/checkpoint.h"
+#include "chapters/08_ner/finetune.h"
+#include "chapters/08_ner/ner_checkpoint.h"
+#include "common/cli.h"
+#include "common/err.h"
+#include "common/io.h"
+#include "common/mem.h"
+#include "common/svg.h"
+#include "common/timer.h"
+
+typedef struct {
+    CommonOpts common;
+    const char *model, *init, *scheme, *predictions, *tag, *tagger;
+    int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase;
+    float lr, warmup, weight_decay, clip;
+} Opts;
+
+// ---- data ------------------------------------------------------------------------------------------
+
+// A split, read and held as IOB2 whatever scheme the file used.
+static void load_split(ConllSet *set, const char *data, const char *file, const char *scheme) {
+    char err[1024], dir[4200], path[4200];
+    path_join(dir, sizeof dir, data, "conll2003");
+    if (conll_load(set, path_join(path, sizeof path, dir, file), err, sizeof err)) die(path, 0, "%s", err);
+    TagScheme s = !strcmp(scheme, "iob1") ? SCHEME_IOB1 : !strcmp(scheme, "iob2") ? SCHEME_IOB2
+                  : !strcmp(scheme, "bioes-file") ? SCHEME_BIOES
+                                                  : tags_detect_scheme(set->tag, set->sent_start, set->n_sents);
+    for (int k = 0; k < set->n_sents; k++)
+        tags_to_iob2(set->tag + set->sent_start[k], set->sent_start[k + 1] - set->sent_start[k], s);
+    printf("%s: %d sentences, %d words, %d documents; tags read as %s\n", path, set->n_sents, set->n_tokens,
+           set->n_docs, s == SCHEME_IOB1 ? "IOB1 (converted to IOB2)" : s == SCHEME_BIOES ? "BIOES (converted)" : "IOB2");
+}
+
+typedef struct {
+    ConllSet set;
+    NerRows rows;
+    int *word_labels, *token_labels;
+    NerSplit split;
+} Split;
+
+static void split_prepare(Split *s, const TagSet *ts, const WordPiece *wp, const Opts *o, const char *name) {
+    char err[512];
+    s->word_labels = xmalloc(sizeof(int) * (size_t)(s->set.n_tokens + 1));
+    for (int k = 0; k < s->set.n_sents; k++) {
+        const int a = s->set.sent_start[k];
+        if (tagset_encode(ts, s->set.tag + a, s->set.sent_start[k + 1] - a, s->word_labels + a, err, sizeof err))
+            die(name, 0, "sentence %d: %s (a type the training set does not have)", k + 1, err);
+    }
+    nerrows_build(&s->rows, &s->set, wp, o->seq_len, o->stride);
+    s->token_labels = xmalloc(sizeof(int) * (size_t)s->rows.n_rows * s->rows.T);
+    nerrows_token_labels(&s->rows, s->word_labels, s->token_labels);
+    s->split = (NerSplit){&s->set, &s->rows, s->word_labels, s->token_labels};
+    printf("%s: %d rows of %d (%d sentences windowed), %.2f pieces per word, %d words without pieces\n", name,
+           s->rows.n_rows, s->rows.T, s->rows.split_sents, (double)s->rows.pieces / (double)(s->set.n_tokens ? s->set.n_tokens : 1),
+           s->rows.empty_words);
+}
+
+static void split_free(Split *s) {
+    conll_free(&s->set), nerrows_free(&s->rows);
+    free(s->word_labels), free(s->token_labels);
+}
+
+// `word gold predicted` lines, a blank line after each sentence: what conlleval reads
+static void write_predictions(const char *path, const Split *s, const TagSet *ts, const int *pred) {
+    char err[512], name[TAG_TYPE_LEN + 2];
+    AtomicFile af;
+    if (atomic_open(&af, path, err, sizeof err)) die(path, 0, "%s", err);
+    char(*tags)[TAG_TYPE_LEN + 2] = xmalloc(sizeof *tags * (size_t)(s->set.n_tokens + 1));
+    tagset_decode(ts, pred, s->set.n_tokens, tags);
+    for (int k = 0; k < s->set.n_sents; k++) {
+        for (int i = s->set.sent_start[k]; i < s->set.sent_start[k + 1]; i++)
+            fprintf(af.fp, "%s %s %s\n", s->set.word[i], s->set.tag[i], tags[i]);
+        fputc('\n', af.fp);
+    }
+    (void)name;
+    free(tags);
+    if (atomic_commit(&af, err, sizeof err)) die(path, 0, "%s", err);
+}
+
+// ---- --tag ------------------------------------------------------------------------------------------
+
+static void tag_text(const Opts *o, double t0) {
+    char err[1024], dir[4200];
+    const char *model = o->tagger ? o->tagger : path_join(dir, sizeof dir, o->common.out, "checkpoint");
+    Tagger tg;
+    TagSet ts;
+    WordPiece wp;
+    if (tagger_load_dir(model, &tg, &ts, &wp, o->lowercase, err, sizeof err)) die(model, 0, "%s", err);
+    // the text as one CoNLL sentence: words split on spaces, tags unknown ("O")
+    char *text = xstrdup(o->tag);
+    ConllSet set = {0};
+    int cap = 16;
+    set.word = xmalloc(sizeof(char *) * (size_t)cap), set.tag = xmalloc(sizeof(char *) * (size_t)cap);
+    for (char *w = strtok(text, " \t\n"); w; w = strtok(NULL, " \t\n")) {
+        if (set.n_tokens == cap) {
+            cap *= 2;
+            set.word = xrealloc(set.word, sizeof(char *) * (size_t)cap), set.tag = xrealloc(set.tag, sizeof(char *) * (size_t)cap);
+        }
+        set.word[set.n_tokens] = xstrdup(w), set.tag[set.n_tokens] = xstrdup("O"), set.n_tokens++;
+    }
+    if (!set.n_tokens) die(__FILE__, __LINE__, "--tag: no words in the text");
+    set.n_sents = 1, set.n_docs = 1;
+    set.sent_start = xmalloc(sizeof(int) * 2), set.sent_doc = xmalloc(sizeof(int));
+    set.sent_start[0] = 0, set.sent_start[1] = set.n_tokens, set.sent_doc[0] = 0;
+    NerRows rows;
+    nerrows_build(&rows, &set, &wp, tg.bert.cfg.max_pos < 128 ? tg.bert.cfg.max_pos : 128, 0);
+    TaggerCache c;
+    tagger_cache_alloc(&c, &tg, 8, rows.T);
+    int *pred = xmalloc(sizeof(int) * (size_t)set.n_tokens);
+    tagger_predict(&tg, &c, 8, &rows, pred);
+    char(*tags)[TAG_TYPE_LEN + 2] = xmalloc(sizeof *tags * (size_t)set.n_tokens);
+    char **tag_ptr = xmalloc(sizeof(char *) * (size_t)set.n_tokens);
+    tagset_decode(&ts, pred, set.n_tokens, tags);
+    for (int i = 0; i < set.n_tokens; i++) tag_ptr[i] = tags[i], printf("%s/%s ", set.word[i], tags[i]);
+    printf("\n");
+    NerScore types;
+    nerscore_init(&types, &ts);
+    Entity *ents = xmalloc(sizeof(Entity) * (size_t)set.n_tokens);
+    int n = ner_entities(&types, tag_ptr, set.n_tokens, ents);
+    for (int k = 0; k < n; k++) {
+        printf("  %-5s ", ents[k].type >= 0 ? ts.type[ents[k].type] : "?");
+        for (int i = ents[k].start; i < ents[k].end; i++) printf("%s%s", i > ents[k].start ? " " : "", set.word[i]);
+        printf("\n");
+    }
+    printf("RESULT ch=08 task=tag entities=%d words=%d seconds=%.2f\n", n, set.n_tokens, now_seconds() - t0);
+    free(ents), free(tags), free(tag_ptr), free(pred), free(text);
+    tagger_cache_free(&c, &tg), nerrows_free(&rows), conll_free(&set), tagger_free(&tg), wordpiece_free(&wp);
+}
+
+// ---- main ---------------------------------------------------------------------------------------------
+
+int main(int argc, char **argv) {
+    double t0 = now_seconds();
+    Opts o = {.common = {.seed = 1, .out = "build/ch08"}, .model = NULL, .init = "pretrained", .scheme = "auto",
+              .batch = 32, .epochs = 4, .patience = 0, .eval_every = 0, .seq_len = 128, .stride = 0, .lr = 1e-4f,
+              .warmup = 0.1f, .weight_decay = 0.01f, .clip = 1.0f};
+    const char *head = "iob2";
+    Flag flags[] = {
+        COMMON_FLAGS(o.common),
+        {"model", FLAG_STRING, &o.model, "pre-trained BERT directory (default: chapter 07's, build/ch07/checkpoint)"},
+        {"init", FLAG_STRING, &o.init, "pretrained, or random: the same architecture from random weights"},
+        {"freeze", FLAG_BOOL, &o.freeze, "train the classifier only; the encoder stays as pre-trained"},
+        {"scheme", FLAG_STRING, &o.scheme, "the files' tag scheme: auto, iob1, iob2 or bioes-file"},
+        {"head", FLAG_STRING, &head, "the classifier's labels: iob2 (9 for CoNLL) or bioes (17)"},
+        {"lr", FLAG_FLOAT, &o.lr, "peak learning rate (AdamW)"},
+        {"epochs", FLAG_INT, &o.epochs, "passes over the training sentences"},
+        {"batch", FLAG_INT, &o.batch, "rows (sentences or windows) per step"},
+        {"warmup", FLAG_FLOAT, &o.warmup, "share of the steps spent warming up"},
+        {"weight-decay", FLAG_FLOAT, &o.weight_decay, "AdamW's decoupled weight decay (not on biases and norms)"},
+        {"clip", FLAG_FLOAT, &o.clip, "clip the gradients' global norm to this"},
+        {"eval-every", FLAG_INT, &o.eval_every, "steps between dev evaluations (0: once per epoch)"},
+        {"patience", FLAG_INT, &o.patience, "stop after this many evaluations without a better dev F1 (0: never)"},
+        {"seq-len", FLAG_INT, &o.seq_len, "tokens per row, [CLS] and [SEP] included"},
+        {"stride", FLAG_INT, &o.stride, "pieces between window starts in long sentences (0: half a row)"},
+        {"lowercase", FLAG_BOOL, &o.lowercase, "the vocabulary is uncased"},
+        {"predictions", FLAG_STRING, &o.predictions, "write the test set as `word gold predicted` lines (conlleval)"},
+        {"tag", FLAG_STRING, &o.tag, "print the entities of this text and stop (needs a fine-tuned --tagger)"},
+        {"tagger", FLAG_STRING, &o.tagger, "fine-tuned model for --tag (default: --out/checkpoint)"},
+    };
+    cli_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
+              "ch08: fine-tuning a pre-trained BERT for named-entity recognition (CoNLL-2003)");
+    if (o.common.quick && o.epochs == 4) o.epochs = 3;
+    cli_require(!strcmp(o.init, "pretrained") || !strcmp(o.init, "random"), "--init is pretrained or random");
+    cli_require(!strcmp(head, "iob2") || !strcmp(head, "bioes"), "--head is iob2 or bioes");
+    cli_require(!strcmp(o.scheme, "auto") || !strcmp(o.scheme, "iob1") || !strcmp(o.scheme, "iob2") ||
+                    !strcmp(o.scheme, "bioes-file"),
+                "--scheme is auto, iob1, iob2 or bioes-file");
+    cli_require(o.lr > 0 && o.lr < 1 && o.epochs >= 1 && o.batch >= 1 && o.batch <= 4096, "--lr in (0,1), --epochs and --batch >= 1");
+    cli_require(o.warmup >= 0 && o.warmup < 1 && o.clip > 0 && o.weight_decay >= 0, "--warmup in [0,1), --clip > 0");
+    cli_require(o.seq_len >= 8 && o.seq_len <= 512 && o.stride >= 0 && o.eval_every >= 0 && o.patience >= 0,
+                "--seq-len in 8..512; --stride, --eval-every, --patience >= 0");
+    if (o.tag) {
+        tag_text(&o, t0);
+        return 0;
+    }
+    char err[1024], path[4200];
+    const char *data = o.common.data ? o.common.data : "datasets/samples";
+    const char *model = o.model ? o.model : "build/ch07/checkpoint";
+
+    // 1. the data
+    Split train = {0}, dev = {0}, test = {0};
+    load_split(&train.set, data, "eng.train", o.scheme);
+    load_split(&dev.set, data, "eng.testa", o.scheme);
+    load_split(&test.set, data, "eng.testb", o.scheme);
+    TagSet ts;
+    if (tagset_build(&ts, train.set.tag, train.set.n_tokens, !strcmp(head, "bioes") ? SCHEME_BIOES : SCHEME_IOB2, err,
+                     sizeof err))
+        die(data, 0, "eng.train: %s", err);
+    printf("labels: %d (%s over %d types:", ts.n_labels, head, ts.n_types);
+    for (int k = 0; k < ts.n_types; k++) printf(" %s", ts.type[k]);
+    printf(")\n");
+
+    // 2. the encoder and its vocabulary, then the rows
+    Tagger tg;
+    WordPiece wp;
+    int has_head;
+    if (bert_load_dir(model, &tg.bert, &wp, o.lowercase, &has_head, err, sizeof err))
+        die(model, 0, "%s\n(chapter 07 writes one: `build/bin/ch07 --quick`, or the full run of its README)", err);
+    Rng rng;
+    rng_seed(&rng, (uint64_t)o.common.seed);
+    if (!strcmp(o.init, "random")) {   // the same architecture, nothing learnt
+        BertConfig cfg = tg.bert.cfg;
+        bert_free(&tg.bert);
+        bert_create(&tg.bert, &cfg, &rng);
+    }
+    tagger_init(&tg, ts.n_labels, &rng);
+    printf("encoder: %s (%s), L=%d H=%d A=%d, vocabulary %d%s\n", model, o.init, tg.bert.cfg.layers,
+           tg.bert.cfg.hidden, tg.bert.cfg.heads, wordpiece_size(&wp), o.freeze ? "; frozen" : "");
+    split_prepare(&train, &ts, &wp, &o, "train");
+    split_prepare(&dev, &ts, &wp, &o, "dev");
+    split_prepare(&test, &ts, &wp, &o, "test");
+
+    // 3. fine-tuning
+    FinetuneOpts fo = {.batch = o.batch, .epochs = o.epochs, .lr = o.lr, .warmup_frac = o.warmup,
+                       .weight_decay = o.weight_decay, .clip = o.clip, .freeze_encoder = o.freeze,
+                       .eval_every = o.eval_every, .patience = o.patience, .seed = (uint64_t)o.common.seed};
+    FtResult res;
+    finetune_run(&tg, &ts, &train.split, &dev.split, &fo, &res, stdout);
+    printf("fine-tuning: %ld steps, %.1f s (%.0f words/s); best dev F1 %.2f at step %ld%s\n", res.steps, res.seconds,
+           (double)res.words_trained / (res.seconds > 0 ? res.seconds : 1), res.best_f1, res.best_step,
+           res.stopped_early ? " (stopped early)" : "");
+
+    // 4. the scores of the best weights
+    TaggerCache c;
+    tagger_cache_alloc(&c, &tg, 64, o.seq_len);
+    int *dev_pred = xmalloc(sizeof(int) * (size_t)(dev.set.n_tokens + 1));
+    int *test_pred = xmalloc(sizeof(int) * (size_t)(test.set.n_tokens + 1));
+    tagger_predict(&tg, &c, 64, &dev.rows, dev_pred);
+    double tp = now_seconds();
+    tagger_predict(&tg, &c, 64, &test.rows, test_pred);
+    tp = now_seconds() - tp;
+    NerScore dev_s, test_s;
+    ner_score(&dev_s, &ts, &dev.set, dev_pred);
+    ner_score(&test_s, &ts, &test.set, test_pred);
+    printf("\ndev (eng.testa):\n");
+    nerscore_print(&dev_s, stdout);
+    printf("\ntest (eng.testb):\n");
+    nerscore_print(&test_s, stdout);
+    printf("prediction: %d test sentences in %.2f s, %.0f sentences/s\n", test.set.n_sents, tp,
+           (double)test.set.n_sents / (tp > 0 ? tp : 1e-9));
+    if (o.predictions) write_predictions(o.predictions, &test, &ts, test_pred);
+
+    // the model, the curve
+    if (make_dirs(o.common.out)) die(o.common.out, 0, "cannot create the output directory");
+    if (tagger_save_dir(path_join(path, sizeof path, o.common.out, "checkpoint"), &tg, &ts, &wp, err, sizeof err))
+        die(path, 0, "%s", err);
+    float *x = fzeros((size_t)res.n_curve + 1), *f1 = fzeros((size_t)res.n_curve + 1);
+    for (int i = 0; i < res.n_curve; i++) x[i] = (float)res.curve[i].step, f1[i] = (float)res.curve[i].dev_f1;
+    SvgSeries series = {"dev F1 (conlleval)", x, f1, res.n_curve};
+    SvgPlot plot = {"Dev F1 during fine-tuning", "step", "entity F1 (%)", 0, 0, 0, 0};
+    svg_line_plot(path_join(path, sizeof path, o.common.out, "dev_f1.svg"), &plot, &series, 1);
+    free(x), free(f1);
+
+    Prf d = nerscore_prf(&dev_s, -1), t = nerscore_prf(&test_s, -1);
+    printf("RESULT ch=08 task=ner init=%s%s head=%s lr=%g epochs=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "
+           "test_recall=%.2f test_token_acc=%.2f train_seconds=%.1f sents_per_s=%.0f seconds=%.1f\n",
+           o.init, o.freeze ? "-frozen" : "", head, (double)o.lr, o.epochs, d.f1, t.f1, t.precision, t.recall,
+           nerscore_accuracy(&test_s), res.seconds, (double)test.set.n_sents / (tp > 0 ? tp : 1e-9),
+           now_seconds() - t0);
+    free(dev_pred), free(test_pred);
+    tagger_cache_free(&c, &tg), ftresult_free(&res);
+    split_free(&train), split_free(&dev), split_free(&test);
+    tagger_free(&tg), wordpiece_free(&wp);
+    return 0;
+}

@@ -1,0 +1,139 @@
+// tests/test_08_checkpoint.c: a fine-tuned tagger written as a Hugging Face
+// BertForTokenClassification directory and read back (same logits), id2label in another
+// order than ours (the classifier's rows are permuted to follow), and id2label objects
+// the loader must refuse.
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chapters/08_ner/ner_checkpoint.h"
+#include "common/io.h"
+#include "common/mem.h"
+
+static WordPiece toy_vocab(void) {
+    static char names[25][8];
+    const char *tokens[25] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+    for (int i = 0; i < 20; i++) snprintf(names[5 + i], 8, "w%d", i), tokens[5 + i] = names[5 + i];
+    WordPiece wp;
+    char err[256];
+    cr_assert_eq(wordpiece_from_tokens(&wp, tokens, 25, 0, err, sizeof err), 0, "%s", err);
+    return wp;
+}
+
+static TagSet conll_types(void) {
+    char *tags[] = {"B-PER", "B-LOC", "B-ORG", "B-MISC"}, err[128];
+    TagSet ts;
+    cr_assert_eq(tagset_build(&ts, tags, 4, SCHEME_IOB2, err, sizeof err), 0);
+    return ts;
+}
+
+static void make_tagger(Tagger *tg, int n_labels) {
+    BertConfig cfg = {.vocab = 25, .hidden = 8, .layers = 1, .heads = 2, .intermediate = 16, .max_pos = 16,
+                      .type_vocab = 2, .dropout = 0.1f, .ln_eps = 1e-12f};
+    Rng rng;
+    rng_seed(&rng, 5);
+    bert_create(&tg->bert, &cfg, &rng);
+    tagger_init(tg, n_labels, &rng);
+    for (size_t i = 0; i < tg->cls_b.size; i++) tg->cls_b.data[i] = 0.1f * (float)i;
+}
+
+static const int ids[8] = {2, 5, 9, 11, 3, 0, 0, 0}, lengths[1] = {5}, sel[8] = {-1, 0, 0, 0, -1, -1, -1, -1};
+
+static void logits(const Tagger *tg, float *out) {
+    TaggerCache c;
+    tagger_cache_alloc(&c, tg, 1, 8);
+    int M;
+    tagger_forward(tg, &c, ids, lengths, sel, NULL, 1, 8, &M, NULL);
+    cr_assert_eq(M, 3);
+    memcpy(out, c.logits, sizeof(float) * 3 * (size_t)tg->n_labels);
+    tagger_cache_free(&c, tg);
+}
+
+static char dir[] = "/tmp/book_test08c_XXXXXX";
+static const char *tmp(const char *name) {
+    static char p[512];
+    if (strstr(dir, "XXXXXX")) cr_assert_not_null(mkdtemp(dir));
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return p;
+}
+
+Test(ch08_checkpoint, round_trip_gives_the_same_logits) {
+    WordPiece wp = toy_vocab(), wp2;
+    TagSet ts = conll_types(), ts2;
+    Tagger tg, back;
+    make_tagger(&tg, ts.n_labels);
+    char err[1024];
+    const char *d = tmp("model");
+    cr_assert_eq(tagger_save_dir(d, &tg, &ts, &wp, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(tagger_load_dir(d, &back, &ts2, &wp2, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ts2.n_labels, 9);
+    cr_assert_str_eq(ts2.type[3], "PER");
+    float a[27], b[27];
+    logits(&tg, a), logits(&back, b);
+    for (int i = 0; i < 27; i++) cr_assert_float_eq(a[i], b[i], 1e-6f, "logit %d", i);
+    tagger_free(&tg), tagger_free(&back), wordpiece_free(&wp), wordpiece_free(&wp2);
+}
+
+// A config.json whose id2label lists the labels in another order (as models fine-tuned
+// elsewhere do): the same model must give the same logits per label NAME.
+Test(ch08_checkpoint, another_label_order_is_permuted_into_ours) {
+    WordPiece wp = toy_vocab(), wp2;
+    TagSet ts = conll_types(), ts2;
+    Tagger tg, back;
+    make_tagger(&tg, ts.n_labels);
+    char err[1024], path[600], d[512];
+    snprintf(d, sizeof d, "%s", tmp("reordered"));   // tmp's buffer is reused below
+    cr_assert_eq(tagger_save_dir(d, &tg, &ts, &wp, err, sizeof err), 0, "%s", err);
+    // swap the names of labels 0 and 8 in config.json, and rows 0 and 8 of the file's
+    // classifier: the file then says the same thing in another order
+    snprintf(path, sizeof path, "%s/config.json", d);
+    size_t len;
+    char *json = read_file(path, &len);
+    char *id = strstr(json, "\"id2label\"");
+    cr_assert_not_null(id);
+    char *zero = strstr(id, "\"0\": \"O\""), *eight = strstr(id, "\"8\": \"I-PER\"");
+    cr_assert(zero && eight);
+    memcpy(zero, "\"8\": \"O\"", 8), memcpy(eight, "\"0\": \"I-PER\"", 12);
+    FILE *f = fopen(path, "wb");
+    fwrite(json, 1, len, f), fclose(f), free(json);
+    Tensor *w = &tg.cls_w, *bias = &tg.cls_b;
+    for (int h = 0; h < 8; h++) {
+        float t = w->data[h];
+        w->data[h] = w->data[8 * 8 + h], w->data[8 * 8 + h] = t;
+    }
+    float t = bias->data[0];
+    bias->data[0] = bias->data[8], bias->data[8] = t;
+    tagger_save_dir(tmp("swapped_weights"), &tg, &ts, &wp, err, sizeof err);
+    // the swapped weights under the swapped names: copy model.safetensors over
+    char src[600];
+    snprintf(src, sizeof src, "%s/model.safetensors", tmp("swapped_weights"));
+    snprintf(path, sizeof path, "%s/model.safetensors", d);
+    size_t n;
+    char *bytes = read_file(src, &n);
+    f = fopen(path, "wb");
+    fwrite(bytes, 1, n, f), fclose(f), free(bytes);
+    cr_assert_eq(tagger_load_dir(d, &back, &ts2, &wp2, 0, err, sizeof err), 0, "%s", err);
+    // swap tg's rows back: the original model
+    for (int h = 0; h < 8; h++) {
+        float u = w->data[h];
+        w->data[h] = w->data[8 * 8 + h], w->data[8 * 8 + h] = u;
+    }
+    t = bias->data[0], bias->data[0] = bias->data[8], bias->data[8] = t;
+    float a[27], b[27];
+    logits(&tg, a), logits(&back, b);
+    for (int i = 0; i < 27; i++) cr_assert_float_eq(a[i], b[i], 1e-6f, "logit %d", i);
+    tagger_free(&tg), tagger_free(&back), wordpiece_free(&wp), wordpiece_free(&wp2);
+}
+
+Test(ch08_checkpoint, bad_id2label_is_refused) {
+    char names[16][TAG_TYPE_LEN + 2];
+    cr_assert_eq(read_id2label("{\"id2label\": {\"0\": \"O\", \"1\": \"B-PER\"}}", names, 16), 2);
+    cr_assert_str_eq(names[1], "B-PER");
+    cr_assert_eq(read_id2label("{\"hidden_size\": 8}", names, 16), -1);                      // none
+    cr_assert_eq(read_id2label("{\"id2label\": {\"0\": \"O\", \"2\": \"B-PER\"}}", names, 16), -1);   // a gap
+    cr_assert_eq(read_id2label("{\"id2label\": {\"0\": \"O\", \"0\": \"B-PER\"}}", names, 16), -1);   // twice
+    cr_assert_eq(read_id2label("{\"id2label\": {\"x\": \"O\"}}", names, 16), -1);                 // not an id
+    cr_assert_eq(read_id2label("{\"id2label\": {\"0\": \"O\"", names, 16), -1);                    // cut off
+}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "chapters/07_bert/mlm.h"
+#include "chapters/07_bert/ngram.h"
 #include "chapters/07_bert/pretrain.h"
 #include "common/io.h"
 #include "common/mem.h"
@@ -210,4 +211,24 @@ Test(ch07_pretrain, resume_gives_the_same_weights, .timeout = 120) {
     cr_assert(strstr(err, "trained with batch = 16, this run asks for 8"), "%s", err);
     pretrain_state_free(&sa), pretrain_state_free(&sc), bert_free(&a), bert_free(&c);
     wordpiece_free(&wp), wordpiece_free(&wp2), free(train);
+}
+
+// ---- the counting baseline -----------------------------------------------------------------
+
+Test(ch07_ngram, answers_from_both_neighbours_then_the_left_then_the_commonest) {
+    enum { TN = 5 };
+    // middles counted: 5 x4, 6 x4, 7 x4 (a tie: the lowest id wins), 8, 9, 10 once
+    const int train[5 * TN] = {2, 5, 6, 7, 3, 2, 5, 6, 7, 3, 2, 5, 6, 7, 3, 2, 5, 8, 7, 3, 2, 9, 6, 10, 3};
+    // held-out: (5,7) seen -> 6, right; (9,11) unseen, after 9 came 6 -> wrong (8);
+    // 12 never seen -> the commonest middle, 5 -> right
+    int held[3 * TN] = {2, 5, 6, 7, 3, 2, 9, 8, 11, 3, 2, 12, 5, 14, 3};
+    int positions[3] = {2, TN + 2, 2 * TN + 2}, targets[3] = {6, 8, 5}, starts[2] = {0, 3};
+    EvalSet e = {.n = 3, .T = TN, .batch = 3, .n_batches = 1, .input = held, .positions = positions,
+                 .targets = targets, .batch_start = starts};
+    NgramResult r = ngram_baseline(train, 5, TN, 20, &e, held);
+    cr_assert_eq(r.targets, 3);
+    cr_assert_eq(r.by_pair, 1);
+    cr_assert_eq(r.by_left, 1);
+    cr_assert_eq(r.by_unigram, 1);
+    cr_assert_float_eq(r.accuracy, 2.0 / 3.0, 1e-12);
 }

@@ -19,6 +19,7 @@
 
 #include "chapters/07_bert/checkpoint.h"
 #include "chapters/07_bert/corpus.h"
+#include "chapters/07_bert/ngram.h"
 #include "chapters/07_bert/pretrain.h"
 #include "chapters/07_bert/wordpiece.h"
 #include "chapters/07_bert/wp_train.h"
@@ -32,7 +33,7 @@
 typedef struct {
     CommonOpts common;
     const char *tokenize, *vocab, *score, *config, *resume, *fill, *model;
-    int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only;
+    int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only, baseline;
     int batch, accum, seq_len, warmup, steps, log_every, eval_every, save_every, whole_word, eval_max, stop_after;
     float lr, weight_decay, clip, mask_prob, dropout;
 } Opts;
@@ -263,6 +264,7 @@ int main(int argc, char **argv) {
         {"score", FLAG_STRING, &o.score, "pair score: frequency (HF, 7.1) or likelihood (Google, 7.2)"},
         {"no-unsup", FLAG_BOOL, &o.no_unsup, "leave IMDB's 50,000 unlabelled reviews out of the corpus"},
         {"vocab-only", FLAG_BOOL, &o.vocab_only, "train vocab.txt into --out and stop"},
+        {"baseline", FLAG_BOOL, &o.baseline, "answer the held-out questions by counting neighbours (no model) and stop"},
     };
     cli_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
               "ch07: a WordPiece tokenizer and a small BERT pre-trained with masked language modelling");
@@ -335,8 +337,22 @@ int main(int argc, char **argv) {
     doclist_free(&vdocs);
     if (o.eval_max > 0 && n_val > o.eval_max) n_val = o.eval_max;
     EvalSet val;
-    evalset_build(&val, &wp, val_seqs, n_val, o.seq_len, o.batch, &po.mask, 20240607);
+    // the held-out question is the same whatever --mask-prob trains with: 15%, fixed seed
+    MaskOpts held_mask = {0.15f, o.whole_word};
+    evalset_build(&val, &wp, val_seqs, n_val, o.seq_len, o.batch, &held_mask, 20240607);
     printf("held-out: %d sequences, %d masked tokens to predict ([UNK] never one)\n", n_val, val.batch_start[val.n_batches]);
+    if (o.baseline) {   // the same questions, answered by counting (ngram.h)
+        double tb = now_seconds();
+        NgramResult nb = ngram_baseline(train_seqs, n_train, o.seq_len, wordpiece_size(&wp), &val, val_seqs);
+        printf("counting baseline: %ld questions, %.1f%% answered from both neighbours, %.1f%% from the left one, "
+               "%.1f%% with the commonest token; %.1f s\n",
+               nb.targets, 100.0 * (double)nb.by_pair / (double)nb.targets, 100.0 * (double)nb.by_left / (double)nb.targets,
+               100.0 * (double)nb.by_unigram / (double)nb.targets, now_seconds() - tb);
+        printf("RESULT ch=07 task=ngram-baseline vocab=%d heldout_acc=%.4f targets=%ld seconds=%.1f\n",
+               wordpiece_size(&wp), nb.accuracy, nb.targets, now_seconds() - t0);
+        free(train_seqs), free(val_seqs), evalset_free(&val), wordpiece_free(&wp);
+        return 0;
+    }
 
     if (!o.resume) {
         bert_config_named(&cfg, o.config, wordpiece_size(&wp));

@@ -33,7 +33,7 @@
 typedef struct {
     CommonOpts common;
     const char *tokenize, *vocab, *score, *config, *resume, *fill, *model;
-    int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only, baseline;
+    int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only, baseline, dump_seqs;
     int batch, accum, seq_len, warmup, steps, log_every, eval_every, save_every, whole_word, eval_max, stop_after;
     float lr, weight_decay, clip, mask_prob, dropout;
 } Opts;
@@ -264,6 +264,7 @@ int main(int argc, char **argv) {
         {"score", FLAG_STRING, &o.score, "pair score: frequency (HF, 7.1) or likelihood (Google, 7.2)"},
         {"no-unsup", FLAG_BOOL, &o.no_unsup, "leave IMDB's 50,000 unlabelled reviews out of the corpus"},
         {"vocab-only", FLAG_BOOL, &o.vocab_only, "train vocab.txt into --out and stop"},
+        {"dump-seqs", FLAG_BOOL, &o.dump_seqs, "write the packed training and held-out sequences (int32) into --out and stop"},
         {"baseline", FLAG_BOOL, &o.baseline, "answer the held-out questions by counting neighbours (no model) and stop"},
     };
     cli_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
@@ -341,6 +342,25 @@ int main(int argc, char **argv) {
     MaskOpts held_mask = {0.15f, o.whole_word};
     evalset_build(&val, &wp, val_seqs, n_val, o.seq_len, o.batch, &held_mask, 20240607);
     printf("held-out: %d sequences, %d masked tokens to predict ([UNK] never one)\n", n_val, val.batch_start[val.n_batches]);
+    if (o.dump_seqs) {   // for a reference implementation: the very sequences this run trains on
+        const struct {
+            const char *name;
+            const int *seqs;
+            int n;
+        } files[] = {{"train_seqs.i32", train_seqs, n_train}, {"heldout_seqs.i32", val_seqs, n_val}};
+        for (int k = 0; k < 2; k++) {
+            AtomicFile af;
+            path_join(path, sizeof path, o.common.out, files[k].name);
+            if (make_dirs(o.common.out) || atomic_open(&af, path, err, sizeof err)) die(path, 0, "%s", err);
+            fwrite(files[k].seqs, sizeof(int), (size_t)files[k].n * o.seq_len, af.fp);
+            if (atomic_commit(&af, err, sizeof err)) die(path, 0, "%s", err);
+            printf("%s: %d sequences of %d int32 ids\n", path, files[k].n, o.seq_len);
+        }
+        printf("RESULT ch=07 task=dump-seqs train=%d heldout=%d seq_len=%d seconds=%.1f\n", n_train, n_val, o.seq_len,
+               now_seconds() - t0);
+        free(train_seqs), free(val_seqs), evalset_free(&val), wordpiece_free(&wp);
+        return 0;
+    }
     if (o.baseline) {   // the same questions, answered by counting (ngram.h)
         double tb = now_seconds();
         NgramResult nb = ngram_baseline(train_seqs, n_train, o.seq_len, wordpiece_size(&wp), &val, val_seqs);

@@ -11,6 +11,11 @@ It prints one line: tokens/s of whole training steps, after warm-up steps.
 
     python3 tests/bench/bert_torch.py --config mini --batch 32 --seq-len 128 --threads 2
 
+With --train DIR it pre-trains instead, on the sequences `ch07 --dump-seqs --out DIR`
+wrote, and prints a learning curve to compare with chapter 07's (README 07.9):
+
+    python3 tests/bench/bert_torch.py --train DIR --steps 500
+
 Never needed to build or test the book: common/scripts/compare_bert.sh runs it when
 PyTorch is installed (Debian: python3-torch, with libopenblas0-pthread so that torch
 does not fall back to the reference BLAS).
@@ -143,6 +148,85 @@ def check(directory, ids):
         print("  ".join(f"{vocab[i]} {p:.3f}" for p, i in zip(top.values.tolist(), top.indices.tolist())))
 
 
+def train_reference(a):
+    """--train DIR: BERT-mini pre-trained on the sequences `ch07 --dump-seqs` wrote into
+    DIR, with chapter 07's recipe (15% masking 80/10/10 over non-special tokens, AdamW
+    without decay on 1-D tensors, clipping at 1, linear warm-up and decay), printing the
+    train loss and accuracy every 50 steps and the held-out ones every --eval-every:
+    a reference curve for chapter 07's run, from an independent implementation."""
+    import numpy as np
+    T, V = a.seq_len, a.vocab
+    train = np.fromfile(f"{a.train}/train_seqs.i32", dtype=np.int32).reshape(-1, T)
+    held = np.fromfile(f"{a.train}/heldout_seqs.i32", dtype=np.int32).reshape(-1, T)[:a.eval_max]
+
+    def mask(ids, g):
+        ids = ids.copy()
+        pos, tgt = [], []
+        for b in range(ids.shape[0]):
+            ok = np.nonzero(ids[b] >= 5)[0]   # never [PAD] [UNK] [CLS] [SEP] [MASK]
+            for t in np.sort(g.choice(ok, max(1, int(round(0.15 * len(ok)))), replace=False)):
+                pos.append(b * T + t)
+                tgt.append(ids[b, t])
+                r = g.random()
+                if r < 0.8:
+                    ids[b, t] = 4
+                elif r < 0.9:
+                    ids[b, t] = g.integers(5, V)
+        return torch.tensor(ids, dtype=torch.long), torch.tensor(pos), torch.tensor(tgt, dtype=torch.long)
+
+    def logits_at(model, ids, pos):
+        b = ids.shape[0]
+        x = model.word(ids) + model.pos(torch.arange(T).unsqueeze(0)) + model.seg(torch.zeros_like(ids))
+        x = F.dropout(model.ln(x), model.p, model.training)
+        for layer in model.layers:
+            x = layer(x)
+        z = model.head_ln(F.gelu(model.dense(x.reshape(b * T, -1)[pos])))
+        return F.linear(z, model.word.weight, model.dec_bias)
+
+    g_held = np.random.default_rng(20240607)
+    held_batches = [mask(held[i:i + a.batch], g_held) for i in range(0, len(held), a.batch)]
+    torch.manual_seed(a.seed)
+    layers, h, heads = CONFIGS[a.config]
+    model = Bert(V, layers, h, heads)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=a.lr, betas=(0.9, 0.999), eps=1e-6)
+    g = np.random.default_rng(a.seed)
+    order = g.permutation(len(train))
+    window = [0.0, 0, 0]
+    t0 = time.perf_counter()
+    for step in range(1, a.steps + 1):
+        lr = a.lr * (step / a.warmup if step <= a.warmup else (a.total - step) / (a.total - a.warmup))
+        for group in opt.param_groups:
+            group["lr"] = lr
+        ids, pos, tgt = mask(train[order[(step - 1) * a.batch: step * a.batch]], g)
+        model.train()
+        logits = logits_at(model, ids, pos)
+        loss = F.cross_entropy(logits, tgt)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        window[0] += loss.item() * len(tgt)
+        window[1] += (logits.argmax(-1) == tgt).sum().item()
+        window[2] += len(tgt)
+        if step % 50 == 0:
+            line = f"step {step:5d} | lr {lr:.2e} | train loss {window[0] / window[2]:.4f} acc {window[1] / window[2]:.4f}"
+            window = [0.0, 0, 0]
+            if step % a.eval_every == 0:
+                model.eval()
+                total, right, n = 0.0, 0, 0
+                with torch.no_grad():
+                    for ids, pos, tgt in held_batches:
+                        logits = logits_at(model, ids, pos)
+                        total += F.cross_entropy(logits, tgt, reduction="sum").item()
+                        right += (logits.argmax(-1) == tgt).sum().item()
+                        n += len(tgt)
+                line += f" | held-out loss {total / n:.4f} acc {right / n:.4f}"
+            print(line, f"| {time.perf_counter() - t0:.0f} s", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", help="a checkpoint directory: print the top-5 at each [MASK] of --ids")
@@ -154,8 +238,18 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup-steps", type=int, default=3)
+    ap.add_argument("--train", help="a directory from `ch07 --dump-seqs`: train on it (a reference curve)")
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=300, help="--train: warm-up steps")
+    ap.add_argument("--total", type=int, default=4000, help="--train: the schedule's length (--steps may stop earlier)")
+    ap.add_argument("--eval-every", type=int, default=100)
+    ap.add_argument("--eval-max", type=int, default=1024)
+    ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.train:
+        train_reference(a)
+        return
     if a.check:
         check(a.check, [int(t) for t in a.ids.split()])
         return

@@ -16,20 +16,7 @@
 #include "chapters/07_bert/pretrain.h"
 #include "common/io.h"
 #include "common/mem.h"
-
-// [PAD] [UNK] [CLS] [SEP] [MASK], then "w0".."w19" and their "##" continuations
-static WordPiece toy_vocab(void) {
-    static char names[45][8];
-    const char *tokens[45] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-    for (int i = 0; i < 20; i++) {
-        snprintf(names[5 + i], 8, "w%d", i), tokens[5 + i] = names[5 + i];
-        snprintf(names[25 + i], 8, "##w%d", i), tokens[25 + i] = names[25 + i];
-    }
-    WordPiece wp;
-    char err[256];
-    cr_assert_eq(wordpiece_from_tokens(&wp, tokens, 45, 0, err, sizeof err), 0, "%s", err);
-    return wp;
-}
+#include "tests/toy_vocab.h"
 
 Test(ch07_mlm, how_many_which_and_80_10_10) {
     WordPiece wp = toy_vocab();

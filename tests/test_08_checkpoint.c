@@ -11,16 +11,7 @@
 #include "chapters/08_ner/ner_checkpoint.h"
 #include "common/io.h"
 #include "common/mem.h"
-
-static WordPiece toy_vocab(void) {
-    static char names[25][8];
-    const char *tokens[25] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-    for (int i = 0; i < 20; i++) snprintf(names[5 + i], 8, "w%d", i), tokens[5 + i] = names[5 + i];
-    WordPiece wp;
-    char err[256];
-    cr_assert_eq(wordpiece_from_tokens(&wp, tokens, 25, 0, err, sizeof err), 0, "%s", err);
-    return wp;
-}
+#include "tests/toy_vocab.h"
 
 static TagSet conll_types(void) {
     char *tags[] = {"B-PER", "B-LOC", "B-ORG", "B-MISC"}, err[128];
@@ -30,7 +21,7 @@ static TagSet conll_types(void) {
 }
 
 static void make_tagger(Tagger *tg, int n_labels) {
-    BertConfig cfg = {.vocab = 25, .hidden = 8, .layers = 1, .heads = 2, .intermediate = 16, .max_pos = 16,
+    BertConfig cfg = {.vocab = 45, .hidden = 8, .layers = 1, .heads = 2, .intermediate = 16, .max_pos = 16,
                       .type_vocab = 2, .dropout = 0.1f, .ln_eps = 1e-12f};
     Rng rng;
     rng_seed(&rng, 5);

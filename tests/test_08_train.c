@@ -10,20 +10,7 @@
 #include "chapters/08_ner/finetune.h"
 #include "common/mem.h"
 #include "common/rng.h"
-
-// [PAD] [UNK] [CLS] [SEP] [MASK], w0..w19 (ids 5..24), ##w0..##w19 (ids 25..44)
-static WordPiece toy_vocab(void) {
-    static char names[45][8];
-    const char *tokens[45] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-    for (int i = 0; i < 20; i++) {
-        snprintf(names[5 + i], 8, "w%d", i), tokens[5 + i] = names[5 + i];
-        snprintf(names[25 + i], 8, "##w%d", i), tokens[25 + i] = names[25 + i];
-    }
-    WordPiece wp;
-    char err[256];
-    cr_assert_eq(wordpiece_from_tokens(&wp, tokens, 45, 0, err, sizeof err), 0, "%s", err);
-    return wp;
-}
+#include "tests/toy_vocab.h"
 
 // w1 starts a PER, w2 a LOC, w3 an ORG (some written as two pieces, w3w3); w4 right after
 // an entity's first word continues it (I- of that type), elsewhere it is O: the tag of

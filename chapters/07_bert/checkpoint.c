@@ -171,16 +171,22 @@ int bert_load_tensors(const char *dir, const TensorList *list, const char *const
     return rc;
 }
 
-int bert_load_dir(const char *dir, Bert *m, WordPiece *wp, int lowercase, int *has_head, char *err, size_t err_len) {
-    BertConfig cfg;
+int bert_read_config_vocab(const char *dir, BertConfig *cfg, WordPiece *wp, int lowercase, char *err,
+                           size_t err_len) {
     char path[4200];
-    if (bert_read_config(dir, &cfg, err, err_len)) return -1;
+    if (bert_read_config(dir, cfg, err, err_len)) return -1;
     if (wordpiece_load(wp, path_join(path, sizeof path, dir, "vocab.txt"), lowercase, err, err_len)) return -1;
-    if (wordpiece_size(wp) != cfg.vocab) {
-        fail(err, err_len, "%s: %d tokens, but config.json says vocab_size %d", path, wordpiece_size(wp), cfg.vocab);
+    if (wordpiece_size(wp) != cfg->vocab) {
+        fail(err, err_len, "%s: %d tokens, but config.json says vocab_size %d", path, wordpiece_size(wp), cfg->vocab);
         wordpiece_free(wp);
         return -1;
     }
+    return 0;
+}
+
+int bert_load_dir(const char *dir, Bert *m, WordPiece *wp, int lowercase, int *has_head, char *err, size_t err_len) {
+    BertConfig cfg;
+    if (bert_read_config_vocab(dir, &cfg, wp, lowercase, err, err_len)) return -1;
     Rng rng;
     rng_seed(&rng, 0);   // overwritten by the checkpoint, except a missing head
     bert_create(m, &cfg, &rng);

@@ -45,6 +45,11 @@ int bert_read_config(const char *dir, BertConfig *cfg, char *err, size_t err_len
 int bert_load_tensors(const char *dir, const TensorList *list, const char *const *optional_prefixes,
                       int *n_missing_optional, char *err, size_t err_len);
 
+// config.json -> cfg and vocab.txt -> wp (with the casing flag), their sizes checked
+// against each other. Returns 0, or -1 with err (and nothing to free).
+int bert_read_config_vocab(const char *dir, BertConfig *cfg, WordPiece *wp, int lowercase, char *err,
+                           size_t err_len);
+
 // All three files: config -> a new model (weights as loaded), vocab.txt -> wp (with
 // the casing flag). *has_head: 1 if the MLM head was in the checkpoint.
 int bert_load_dir(const char *dir, Bert *m, WordPiece *wp, int lowercase, int *has_head, char *err, size_t err_len);

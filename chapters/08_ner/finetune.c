@@ -29,7 +29,6 @@ static int gather(const NerRows *rows, const int *token_labels, const int *idx, 
 }
 
 void tagger_predict(const Tagger *tg, TaggerCache *c, int batch, const NerRows *rows, int *word_pred) {
-    const int K = tg->n_labels;
     int *idx = xmalloc(sizeof(int) * (size_t)batch), *ids = xmalloc(sizeof(int) * (size_t)batch * rows->T);
     int *lengths = xmalloc(sizeof(int) * (size_t)batch), *sel = xmalloc(sizeof(int) * (size_t)batch * rows->T);
     for (int r0 = 0; r0 < rows->n_rows; r0 += batch) {
@@ -40,11 +39,7 @@ void tagger_predict(const Tagger *tg, TaggerCache *c, int batch, const NerRows *
         tagger_forward(tg, c, ids, lengths, sel, NULL, n, L, &M, NULL);
         for (int i = 0; i < M; i++) {
             const int p = c->positions[i], b = p / L, t = p % L;
-            const float *probs = c->probs + (size_t)i * K;
-            int best = 0;
-            for (int k = 1; k < K; k++)
-                if (probs[k] > probs[best]) best = k;
-            word_pred[rows->word[(size_t)(r0 + b) * rows->T + t]] = best;
+            word_pred[rows->word[(size_t)(r0 + b) * rows->T + t]] = c->pred[i];
         }
     }
     free(idx), free(ids), free(lengths), free(sel);

@@ -100,13 +100,7 @@ int tagger_load_dir(const char *dir, Tagger *tg, TagSet *ts, WordPiece *wp, int 
         return -1;
     }
     BertConfig cfg;
-    if (bert_read_config(dir, &cfg, err, err_len)) return -1;
-    if (wordpiece_load(wp, path_join(path, sizeof path, dir, "vocab.txt"), lowercase, err, err_len)) return -1;
-    if (wordpiece_size(wp) != cfg.vocab) {
-        snprintf(err, err_len, "%s: %d tokens, but config.json says vocab_size %d", path, wordpiece_size(wp), cfg.vocab);
-        wordpiece_free(wp);
-        return -1;
-    }
+    if (bert_read_config_vocab(dir, &cfg, wp, lowercase, err, err_len)) return -1;
     Rng rng;
     rng_seed(&rng, 0);   // every tensor is then read from the file
     bert_create(&tg->bert, &cfg, &rng);

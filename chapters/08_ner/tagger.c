@@ -34,14 +34,14 @@ void tagger_cache_alloc(TaggerCache *c, const Tagger *tg, int B, int T) {
     const size_t H = (size_t)tg->bert.cfg.hidden, K = (size_t)tg->n_labels, M = (size_t)B * T;
     bert_cache_alloc(&c->enc, &tg->bert, B, T, 0);
     c->B = B, c->T = T, c->M = (int)M;
-    c->positions = xmalloc(sizeof(int) * M), c->targets = xmalloc(sizeof(int) * M);
+    c->positions = xmalloc(sizeof(int) * M), c->targets = xmalloc(sizeof(int) * M), c->pred = xmalloc(sizeof(int) * M);
     c->h = fzeros(M * H), c->h_mask = fzeros(M * H), c->d_h = fzeros(M * H), c->d_hidden = fzeros(M * H);
     c->logits = fzeros(M * K), c->probs = fzeros(M * K), c->d_logits = fzeros(M * K);
 }
 
 void tagger_cache_free(TaggerCache *c, const Tagger *tg) {
     bert_cache_free(&c->enc, &tg->bert);
-    free(c->positions), free(c->targets);
+    free(c->positions), free(c->targets), free(c->pred);
     float *bufs[] = {c->h, c->h_mask, c->d_h, c->d_hidden, c->logits, c->probs, c->d_logits};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     memset(c, 0, sizeof *c);
@@ -63,15 +63,10 @@ float tagger_forward(const Tagger *tg, TaggerCache *c, const int *ids, const int
     linear_forward(c->logits, c->h, tg->cls_w.data, tg->cls_b.data, M, H, K);
     int counted;
     float loss = smoothed_xent_forward(c->probs, c->logits, c->targets, -1, 0.0f, M, K, &counted);
+    argmax_rows(c->pred, c->logits, M, K);
     if (n_correct) {
         int right = 0;
-        for (int i = 0; i < M; i++) {
-            const float *p = c->probs + (size_t)i * K;
-            int best = 0;
-            for (int k = 1; k < K; k++)
-                if (p[k] > p[best]) best = k;
-            right += best == c->targets[i];
-        }
+        for (int i = 0; i < M; i++) right += c->pred[i] == c->targets[i];
         *n_correct = right;
     }
     return loss;

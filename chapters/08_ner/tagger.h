@@ -33,7 +33,8 @@ typedef struct {
     int B, T, M;               // capacity
     int n_pos;                 // the last forward's labelled places
     int *positions;            // (n_pos) flat indices into the (B,T) grid
-    int *targets;              // (M)
+    int *targets;              // (n_pos)
+    int *pred;                 // (n_pos) the arg-max label at each
     float *h, *h_mask, *logits, *probs, *d_logits, *d_h, *d_hidden;
 } TaggerCache;
 
@@ -43,7 +44,7 @@ void tagger_cache_free(TaggerCache *c, const Tagger *tg);
 // ids (B,T), lengths (B), labels (B,T) (-1 where nothing is trained or read: the
 // non-first pieces, [CLS], [SEP], padding, a word away from its home window).
 // Fills c->positions/targets with the labelled places (M of them, returned in *M),
-// computes c->probs (M,K) and returns the mean cross-entropy (0 if M = 0). rng NULL:
+// computes c->probs (M,K) and c->pred (M) and returns the mean cross-entropy (0 if M = 0). rng NULL:
 // evaluation (no dropout). *n_correct may be NULL.
 float tagger_forward(const Tagger *tg, TaggerCache *c, const int *ids, const int *lengths, const int *labels,
                      Rng *rng, int B, int T, int *M, int *n_correct);

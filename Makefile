@@ -106,10 +106,13 @@ criterion:
 	@sh common/scripts/install_criterion.sh "$(CC)"
 
 # make test: installs Criterion when missing, builds the suite, runs it.
+# OMP_WAIT_POLICY=passive: Criterion runs two tests at once, each with its OpenMP
+# threads; threads that spin while they wait then take the cores from each other. On
+# 2 cores the suite took 222 s with spinning threads and 7.5 s with sleeping ones.
 test: criterion all
 	@$(MAKE) --no-print-directory $(TEST_BIN)
 	@echo "== running the Criterion suite ($(TEST_BIN)) =="
-	@cd . && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 BOOK_BIN=$(BUILD)/bin $(TEST_BIN) --jobs 2 $(TEST_ARGS)
+	@cd . && OMP_WAIT_POLICY=passive ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 BOOK_BIN=$(BUILD)/bin $(TEST_BIN) --jobs 2 $(TEST_ARGS)
 
 $(TEST_BIN): $(TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

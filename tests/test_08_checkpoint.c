@@ -128,3 +128,24 @@ Test(ch08_checkpoint, bad_id2label_is_refused) {
     cr_assert_eq(read_id2label("{\"id2label\": {\"x\": \"O\"}}", names, 16), -1);                 // not an id
     cr_assert_eq(read_id2label("{\"id2label\": {\"0\": \"O\"", names, 16), -1);                    // cut off
 }
+
+Test(ch08_checkpoint, a_crf_is_saved_and_read_back) {
+    WordPiece wp = toy_vocab(), wp2;
+    TagSet ts = conll_types(), ts2;
+    Tagger tg, back;
+    make_tagger(&tg, ts.n_labels);
+    tagger_add_crf(&tg);
+    for (size_t i = 0; i < tg.crf.trans.size; i++) tg.crf.trans.data[i] = 0.01f * (float)i;
+    for (int k = 0; k < 9; k++) tg.crf.start.data[k] = 0.1f * (float)k, tg.crf.end.data[k] = -0.1f * (float)k;
+    char err[1024], d[512];
+    snprintf(d, sizeof d, "%s", tmp("with_crf"));
+    cr_assert_eq(tagger_save_dir(d, &tg, &ts, &wp, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(tagger_load_dir(d, &back, &ts2, &wp2, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(back.use_crf, 1);
+    for (size_t i = 0; i < tg.crf.trans.size; i++) cr_assert_float_eq(back.crf.trans.data[i], tg.crf.trans.data[i], 0.0f);
+    for (int k = 0; k < 9; k++) {
+        cr_assert_float_eq(back.crf.start.data[k], tg.crf.start.data[k], 0.0f);
+        cr_assert_float_eq(back.crf.end.data[k], tg.crf.end.data[k], 0.0f);
+    }
+    tagger_free(&tg), tagger_free(&back), wordpiece_free(&wp), wordpiece_free(&wp2);
+}

@@ -48,10 +48,17 @@ static void tiny(Tagger *tg, TaggerCache *c) {
 static const int ids[B * T] = {2, 7, 8, 9, 10, 3, 2, 11, 12, 3, 0, 0}, lengths[B] = {6, 4};
 static const int labels[B * T] = {-1, 1, -1, 4, 0, -1, -1, 2, 3, -1, -1, -1};
 
-Test(ch08_tagger, whole_model_matches_finite_differences) {
+static void whole_model(int use_crf) {
     Tagger tg;
     TaggerCache c;
     tiny(&tg, &c);
+    if (use_crf) {   // transitions away from 0, so that their gradient matters
+        tagger_add_crf(&tg);
+        Rng rng;
+        rng_seed(&rng, 11);
+        for (size_t i = 0; i < tg.crf.trans.size; i++) tg.crf.trans.data[i] = rng_normal(&rng);
+        for (int k = 0; k < K; k++) tg.crf.start.data[k] = rng_normal(&rng), tg.crf.end.data[k] = rng_normal(&rng);
+    }
     Ctx ctx = {&tg, &c, ids, lengths, labels};
     tensorlist_zero_grad(&tg.params);
     cr_assert_gt(loss_fn(&ctx), 0.0);
@@ -64,10 +71,14 @@ Test(ch08_tagger, whole_model_matches_finite_differences) {
         // post-LN encoder: the noise floor of chapter 07's whole-model test
         double err = gradcheck_full(loss_fn, &ctx, p->data, g, p->size, 1e-2f, 2e-2).max_rel_err;
         free(g);
-        cr_assert_lt(err, 1e-2, "%s: max relative error %g", p->name, err);
+        cr_assert_lt(err, 1e-2, "%s (crf %d): max relative error %g", p->name, use_crf, err);
     }
     tagger_cache_free(&c, &tg), tagger_free(&tg);
 }
+
+Test(ch08_tagger, whole_model_matches_finite_differences) { whole_model(0); }
+// the CRF's chains are the rows: row 0 has three labelled words, row 1 two
+Test(ch08_tagger, with_a_crf_matches_finite_differences) { whole_model(1); }
 
 Test(ch08_tagger, a_frozen_encoder_gets_no_gradient) {
     Tagger tg;

@@ -27,7 +27,7 @@
 typedef struct {
     CommonOpts common;
     const char *model, *init, *scheme, *predictions, *tag, *tagger;
-    int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase;
+    int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase, crf;
     float lr, warmup, weight_decay, clip;
 } Opts;
 
@@ -158,6 +158,7 @@ int main(int argc, char **argv) {
         {"freeze", FLAG_BOOL, &o.freeze, "train the classifier only; the encoder stays as pre-trained"},
         {"scheme", FLAG_STRING, &o.scheme, "the files' tag scheme: auto, iob1, iob2 or bioes-file"},
         {"head", FLAG_STRING, &head, "the classifier's labels: iob2 (9 for CoNLL) or bioes (17)"},
+        {"crf", FLAG_BOOL, &o.crf, "a linear-chain CRF on the classifier (Viterbi decoding)"},
         {"lr", FLAG_FLOAT, &o.lr, "peak learning rate (AdamW)"},
         {"epochs", FLAG_INT, &o.epochs, "passes over the training sentences"},
         {"batch", FLAG_INT, &o.batch, "rows (sentences or windows) per step"},
@@ -234,6 +235,7 @@ int main(int argc, char **argv) {
         bert_create(&tg.bert, &cfg, &rng);
     }
     tagger_init(&tg, ts.n_labels, &rng);
+    if (o.crf) tagger_add_crf(&tg);
     printf("encoder: %s (%s), L=%d H=%d A=%d, vocabulary %d%s\n", model, o.init, tg.bert.cfg.layers,
            tg.bert.cfg.hidden, tg.bert.cfg.heads, wordpiece_size(&wp), o.freeze ? "; frozen" : "");
     split_prepare(&train, &ts, &wp, &o, "train");
@@ -282,9 +284,9 @@ int main(int argc, char **argv) {
     free(x), free(f1);
 
     Prf d = nerscore_prf(&dev_s, -1), t = nerscore_prf(&test_s, -1);
-    printf("RESULT ch=08 task=ner init=%s%s head=%s lr=%g epochs=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "
+    printf("RESULT ch=08 task=ner init=%s%s head=%s%s lr=%g epochs=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "
            "test_recall=%.2f test_token_acc=%.2f train_seconds=%.1f sents_per_s=%.0f seconds=%.1f\n",
-           o.init, o.freeze ? "-frozen" : "", head, (double)o.lr, o.epochs, d.f1, t.f1, t.precision, t.recall,
+           o.init, o.freeze ? "-frozen" : "", head, o.crf ? "+crf" : "", (double)o.lr, o.epochs, d.f1, t.f1, t.precision, t.recall,
            nerscore_accuracy(&test_s), res.seconds, (double)test.set.n_sents / (tp > 0 ? tp : 1e-9),
            now_seconds() - t0);
     free(dev_pred), free(test_pred);

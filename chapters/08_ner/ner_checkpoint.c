@@ -118,5 +118,25 @@ int tagger_load_dir(const char *dir, Tagger *tg, TagSet *ts, WordPiece *wp, int 
     }
     memcpy(tg->cls_w.data, w, sizeof(float) * tg->cls_w.size), memcpy(tg->cls_b.data, b, sizeof(float) * tg->cls_b.size);
     free(w), free(b);
-    return 0;
+    // a CRF, if the model was fine-tuned with one (Hugging Face's loader skips these
+    // tensors, with a warning): the same permutation on its rows and columns
+    Crf probe;
+    crf_create(&probe, n);
+    TensorList crf_list = {0};
+    tensorlist_add(&crf_list, &probe.trans), tensorlist_add(&crf_list, &probe.start), tensorlist_add(&crf_list, &probe.end);
+    static const char *const crf_optional[] = {"crf.", NULL};
+    int missing, rc = bert_load_tensors(dir, &crf_list, crf_optional, &missing, err, err_len);
+    if (rc == 0 && missing == 0) {
+        tagger_add_crf(tg);
+        for (int a = 0; a < n; a++) {
+            tg->crf.start.data[perm[a]] = probe.start.data[a], tg->crf.end.data[perm[a]] = probe.end.data[a];
+            for (int c = 0; c < n; c++) tg->crf.trans.data[perm[a] * n + perm[c]] = probe.trans.data[a * n + c];
+        }
+    } else if (rc == 0 && missing != 3) {
+        snprintf(err, err_len, "%s: %d of the 3 crf.* tensors are missing", dir, missing);
+        rc = -1;
+    }
+    tensorlist_free(&crf_list), crf_free(&probe);
+    if (rc) tagger_free(tg), wordpiece_free(wp);
+    return rc;
 }

@@ -23,7 +23,15 @@ void tagger_init(Tagger *tg, int n_labels, Rng *rng) {
     tensorlist_add(&tg->head, &tg->cls_w), tensorlist_add(&tg->head, &tg->cls_b);
 }
 
+void tagger_add_crf(Tagger *tg) {
+    crf_create(&tg->crf, tg->n_labels);
+    tg->use_crf = 1;
+    Tensor *t[] = {&tg->crf.trans, &tg->crf.start, &tg->crf.end};
+    for (int i = 0; i < 3; i++) tensorlist_add(&tg->params, t[i]), tensorlist_add(&tg->head, t[i]);
+}
+
 void tagger_free(Tagger *tg) {
+    if (tg->use_crf) crf_free(&tg->crf);
     tensor_free(&tg->cls_w), tensor_free(&tg->cls_b);
     tensorlist_free(&tg->params), tensorlist_free(&tg->head);
     bert_free(&tg->bert);
@@ -61,9 +69,20 @@ float tagger_forward(const Tagger *tg, TaggerCache *c, const int *ids, const int
     for (int i = 0; i < M; i++) memcpy(c->h + (size_t)i * H, hidden + (size_t)c->positions[i] * H, sizeof(float) * H);
     dropout_forward(c->h, c->h_mask, c->h, M * H, tg->head_dropout, rng != NULL, rng);
     linear_forward(c->logits, c->h, tg->cls_w.data, tg->cls_b.data, M, H, K);
-    int counted;
-    float loss = smoothed_xent_forward(c->probs, c->logits, c->targets, -1, 0.0f, M, K, &counted);
-    argmax_rows(c->pred, c->logits, M, K);
+    float loss;
+    if (tg->use_crf) {   // one chain per row: the labelled places of row b, in order
+        double nll = 0;
+        for (int s = 0, e; s < M; s = e) {
+            for (e = s + 1; e < M && c->positions[e] / T == c->positions[s] / T;) e++;
+            nll += crf_nll(&tg->crf, c->logits + (size_t)s * K, c->targets + s, e - s);
+            crf_viterbi(&tg->crf, c->logits + (size_t)s * K, e - s, c->pred + s);
+        }
+        loss = (float)(nll / M);
+    } else {
+        int counted;
+        loss = smoothed_xent_forward(c->probs, c->logits, c->targets, -1, 0.0f, M, K, &counted);
+        argmax_rows(c->pred, c->logits, M, K);
+    }
     if (n_correct) {
         int right = 0;
         for (int i = 0; i < M; i++) right += c->pred[i] == c->targets[i];
@@ -77,7 +96,13 @@ void tagger_backward(Tagger *tg, TaggerCache *c, const int *ids, int B, int T, i
     const int M = c->n_pos;
     if (!M) return;
     memset(c->d_logits, 0, sizeof(float) * (size_t)M * K);
-    smoothed_xent_backward(c->d_logits, c->probs, c->targets, -1, 0.0f, M, K, M);
+    if (tg->use_crf)
+        for (int s = 0, e; s < M; s = e) {
+            for (e = s + 1; e < M && c->positions[e] / T == c->positions[s] / T;) e++;
+            crf_nll_backward(&tg->crf, c->logits + (size_t)s * K, c->targets + s, e - s, c->d_logits + (size_t)s * K,
+                             1.0f / (float)M);
+        }
+    else smoothed_xent_backward(c->d_logits, c->probs, c->targets, -1, 0.0f, M, K, M);
     memset(c->d_h, 0, sizeof(float) * (size_t)M * H);
     // h here is the dropped-out copy: linear_backward's d_W uses the input the layer saw
     linear_backward(c->d_h, tg->cls_w.grad, tg->cls_b.grad, c->d_logits, c->h, tg->cls_w.data, M, H, K);

@@ -12,12 +12,15 @@
 #define CH08_TAGGER_H
 
 #include "chapters/07_bert/bert.h"
+#include "chapters/08_ner/crf.h"
 
 typedef struct {
     Bert bert;                 // first; its MLM head is unused (and not saved)
     Tensor cls_w, cls_b;       // (K,H), (K)
     int n_labels;
     float head_dropout;        // BERT's hidden_dropout_prob, 0.1
+    int use_crf;               // a CRF over each row's words replaces the per-word softmax
+    Crf crf;
     TensorList params;         // the encoder's tensors, then the classifier's
     TensorList head;           // the classifier's only (a frozen encoder trains these)
 } Tagger;
@@ -27,6 +30,12 @@ typedef struct {
 // point into it. W is drawn from N(0, 0.02^2) as Hugging Face initialises it, b = 0.
 void tagger_init(Tagger *tg, int n_labels, Rng *rng);
 void tagger_free(Tagger *tg);
+
+// A linear-chain CRF on the classifier's scores (crf.h): the loss becomes the mean over
+// the words of each row's -log p(gold sequence), prediction becomes Viterbi. Its three
+// tensors join params and head. The chain runs over a row's words: a sentence cut into
+// windows (one in 3,500 in CoNLL-2003) is two chains.
+void tagger_add_crf(Tagger *tg);
 
 typedef struct {
     BertCache enc;
@@ -44,8 +53,10 @@ void tagger_cache_free(TaggerCache *c, const Tagger *tg);
 // ids (B,T), lengths (B), labels (B,T) (-1 where nothing is trained or read: the
 // non-first pieces, [CLS], [SEP], padding, a word away from its home window).
 // Fills c->positions/targets with the labelled places (M of them, returned in *M),
-// computes c->probs (M,K) and c->pred (M) and returns the mean cross-entropy (0 if M = 0). rng NULL:
-// evaluation (no dropout). *n_correct may be NULL.
+// computes c->pred (M): the arg-max label, or with a CRF the Viterbi path of each row;
+// and returns the mean loss per word: cross-entropy (c->probs (M,K) then holds the
+// softmax), or the CRF's -log p(gold) summed over the rows and divided by M (0 if
+// M = 0). rng NULL: evaluation (no dropout). *n_correct may be NULL.
 float tagger_forward(const Tagger *tg, TaggerCache *c, const int *ids, const int *lengths, const int *labels,
                      Rng *rng, int B, int T, int *M, int *n_correct);
 

@@ -78,7 +78,7 @@ static void split_free(Split *s) {
 
 // `word gold predicted` lines, a blank line after each sentence: what conlleval reads
 static void write_predictions(const char *path, const Split *s, const TagSet *ts, const int *pred) {
-    char err[512], name[TAG_TYPE_LEN + 2];
+    char err[512];
     AtomicFile af;
     if (atomic_open(&af, path, err, sizeof err)) die(path, 0, "%s", err);
     char(*tags)[TAG_TYPE_LEN + 2] = xmalloc(sizeof *tags * (size_t)(s->set.n_tokens + 1));
@@ -88,7 +88,6 @@ static void write_predictions(const char *path, const Split *s, const TagSet *ts
             fprintf(af.fp, "%s %s %s\n", s->set.word[i], s->set.tag[i], tags[i]);
         fputc('\n', af.fp);
     }
-    (void)name;
     free(tags);
     if (atomic_commit(&af, err, sizeof err)) die(path, 0, "%s", err);
 }

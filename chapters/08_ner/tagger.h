@@ -34,7 +34,7 @@ void tagger_free(Tagger *tg);
 // A linear-chain CRF on the classifier's scores (crf.h): the loss becomes the mean over
 // the words of each row's -log p(gold sequence), prediction becomes Viterbi. Its three
 // tensors join params and head. The chain runs over a row's words: a sentence cut into
-// windows (one in 3,500 in CoNLL-2003) is two chains.
+// windows (11 of the 20,744 sentences of CoNLL-2003, with T = 128) is two chains.
 void tagger_add_crf(Tagger *tg);
 
 typedef struct {

@@ -60,7 +60,7 @@ void nerscore_add(NerScore *s, char *const *gold, char *const *pred, int n) {
     for (int i = 0; i < n; i++) {
         int kg, kp;
         word_type(s, gold[i], &kg), word_type(s, pred[i], &kp);
-        if (kg >= 0 && kp >= 0) s->confusion[kg][kp]++;
+        s->confusion[kg][kp]++;
         s->tokens++, s->tokens_right += !strcmp(gold[i], pred[i]);
     }
 }

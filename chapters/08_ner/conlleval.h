@@ -1,8 +1,9 @@
 // conlleval.h: entity-level precision, recall and F1 as the CoNLL-2003 shared task's
 // conlleval script computes them. README section 08.5.
 //
-// An entity (a "chunk") is a maximal run of words with one type. conlleval reads each
-// sequence of tags left to right; a chunk starts at a word when
+// An entity (a "chunk") is a run of words of one type that the tags mark as one
+// ("B-PER B-PER" is two). conlleval reads each sequence of tags left to right; a chunk
+// starts at a word when
 //   its tag is B- or S-, or
 //   it is I- or E- after O, after E-/S-, or after a word of another type,
 // and ends before the next word that starts a chunk or is O. So "O I-PER I-PER" is one
@@ -48,7 +49,8 @@ void nerscore_init(NerScore *s, const TagSet *ts);
 // for n entities; returns how many. A type the scorer does not know gets type -1.
 int ner_entities(const NerScore *s, char *const *tags, int n, Entity *out);
 
-// Adds one sentence (n words): gold and predicted tag strings.
+// Adds one sentence (n words): gold and predicted tag strings. A type the scorer does
+// not know counts as O in the confusion table.
 void nerscore_add(NerScore *s, char *const *gold, char *const *pred, int n);
 
 // Overall (type = -1) or one type's numbers. P, R, F1 are 0 when undefined (no

@@ -97,10 +97,13 @@ void finetune_run(Tagger *tg, const TagSet *ts, const NerSplit *train, const Ner
     rng_seed(&rng, o->seed);
     int *order = xmalloc(sizeof(int) * (size_t)n), *ids = xmalloc(sizeof(int) * (size_t)B * T);
     int *lengths = xmalloc(sizeof(int) * (size_t)B), *labels = xmalloc(sizeof(int) * (size_t)B * T);
-    int *word_pred = xmalloc(sizeof(int) * (size_t)dev->set->n_tokens + 1);
+    int *word_pred = xmalloc(sizeof(int) * (size_t)(dev->set->n_tokens + 1));
     // the best weights so far: early stopping returns to them
     float **best = xmalloc(sizeof(float *) * (size_t)trained->count);
-    for (int k = 0; k < trained->count; k++) best[k] = xmalloc(sizeof(float) * trained->items[k]->size);
+    for (int k = 0; k < trained->count; k++) {   // the starting weights, until an evaluation beats them
+        best[k] = xmalloc(sizeof(float) * trained->items[k]->size);
+        memcpy(best[k], trained->items[k]->data, sizeof(float) * trained->items[k]->size);
+    }
     res->best_f1 = -1;
     double window_loss = 0;
     long window_words = 0;

@@ -5,9 +5,11 @@
 // dropout, cross-entropy on the words' home pieces, backward, clip the global norm,
 // AdamW (no decay on 1-D tensors) at a learning rate that rises linearly over the first
 // warmup_frac of the steps and falls linearly to 0 at the last. The learning rate is
-// low (3e-5 to 1e-4, chapter 07 pre-trained with 1e-3): the encoder already holds what
+// low next to pre-training's: BERT-base is fine-tuned at 2e-5 to 5e-5 after
+// pre-training at 1e-4 (Devlin et al. 2019); the small models here take 5e-4 to 1e-3
+// after chapter 07's 1e-3 warm pre-training. The encoder already holds what
 // pre-training taught it, and large steps would overwrite it ("catastrophic
-// forgetting", section 08.7).
+// forgetting", a planned section 08.7).
 //
 // Early stopping: the dev set is scored (conlleval F1) every eval_every steps; the
 // weights with the best dev F1 so far are kept, and training stops after `patience`

@@ -74,7 +74,7 @@ float tagger_forward(const Tagger *tg, TaggerCache *c, const int *ids, const int
         double nll = 0;
         for (int s = 0, e; s < M; s = e) {
             for (e = s + 1; e < M && c->positions[e] / T == c->positions[s] / T;) e++;
-            nll += crf_nll(&tg->crf, c->logits + (size_t)s * K, c->targets + s, e - s);
+            if (rng) nll += crf_nll(&tg->crf, c->logits + (size_t)s * K, c->targets + s, e - s);
             crf_viterbi(&tg->crf, c->logits + (size_t)s * K, e - s, c->pred + s);
         }
         loss = (float)(nll / M);

@@ -56,7 +56,8 @@ void tagger_cache_free(TaggerCache *c, const Tagger *tg);
 // computes c->pred (M): the arg-max label, or with a CRF the Viterbi path of each row;
 // and returns the mean loss per word: cross-entropy (c->probs (M,K) then holds the
 // softmax), or the CRF's -log p(gold) summed over the rows and divided by M (0 if
-// M = 0). rng NULL: evaluation (no dropout). *n_correct may be NULL.
+// M = 0). rng NULL: evaluation (no dropout; with a CRF only the Viterbi paths, the loss
+// is returned as 0). *n_correct may be NULL.
 float tagger_forward(const Tagger *tg, TaggerCache *c, const int *ids, const int *lengths, const int *labels,
                      Rng *rng, int B, int T, int *M, int *n_correct);
 

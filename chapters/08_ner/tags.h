@@ -34,7 +34,9 @@ int tag_split(const char *tag, char *prefix, char type[TAG_TYPE_LEN]);
 
 // The scheme a file's tags use, from the tags themselves: SCHEME_BIOES if any tag is
 // E- or S-; SCHEME_IOB1 if some I- starts an entity (it follows O, the sentence start,
-// or another type) while no B- does; otherwise SCHEME_IOB2. sent_start (n_sents + 1).
+// or another type) and the B- tags are no more than those starts (IOB1 uses B- only
+// between touching entities of one type); otherwise SCHEME_IOB2. sent_start
+// (n_sents + 1).
 TagScheme tags_detect_scheme(char *const *tags, const int *sent_start, int n_sents);
 
 // Rewrites one sentence's tags (n) in place as IOB2, from IOB1 or BIOES. IOB1: an I-

@@ -7,7 +7,7 @@
 // after 'O' or after a word of another type; it ends before the next word that starts
 // an entity or is 'O'. Count gold entities, predicted entities, and correct ones (the
 // same first word, last word and type). Return F1 in percent (0 when precision and
-// recall are both 0), and the three counts through the pointers.
+// recall are both 0), and the three counts through the pointers. n <= 64.
 double ex_entity_f1(const char *gold_prefix, const int *gold_type, const char *pred_prefix, const int *pred_type,
                     int n, int *n_gold, int *n_pred, int *n_correct) {
     (void)gold_prefix, (void)gold_type, (void)pred_prefix, (void)pred_type, (void)n;

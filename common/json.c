@@ -86,3 +86,12 @@ int json_get_number(const char *json, const char *key, double *out) {
     *out = d;
     return 0;
 }
+
+int json_get_bool(const char *json, const char *key, int *out) {
+    const char *v = json ? find_value(json, key) : NULL;
+    if (!v) return -1;
+    if (!strncmp(v, "true", 4)) *out = 1;
+    else if (!strncmp(v, "false", 5)) *out = 0;
+    else return -1;
+    return 0;
+}

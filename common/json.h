@@ -14,5 +14,7 @@
 int json_get_string(const char *json, const char *key, char *out, size_t out_len);
 // 0 and the number in *out, or -1: no such key or not a number.
 int json_get_number(const char *json, const char *key, double *out);
+// 0 and *out = 1 for true, 0 for false; or -1: no such key or not a boolean.
+int json_get_bool(const char *json, const char *key, int *out);
 
 #endif

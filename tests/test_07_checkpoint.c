@@ -61,6 +61,10 @@ Test(ch07_checkpoint, save_and_load_give_the_same_model) {
     cr_assert(has_head);
     cr_assert(back.cfg.hidden == 8 && back.cfg.layers == 2 && back.cfg.heads == 2 && back.cfg.intermediate == 16);
     cr_assert_eq(mlm_loss(&back), mlm_loss(&m));
+    // the casing travels with the model: a cased vocabulary says so, and wins over a flag
+    bert_free(&back), wordpiece_free(&wp2);
+    cr_assert_eq(bert_load_dir(dir, &back, &wp2, 1, &has_head, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(wp2.lowercase, 0, "tokenizer_config.json says do_lower_case false");
     // saving again replaces the directory whole (and leaves no temporary behind)
     cr_assert_eq(bert_save_dir(dir, &m.cfg, &m.params, &wp, NULL, err, sizeof err), 0, "%s", err);
     char probe[4300];

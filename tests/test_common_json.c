@@ -7,7 +7,8 @@
 static const char *config =
     "{\n  \"architectures\": [\"BertForMaskedLM\"],\n  \"hidden_act\": \"gelu\",\n"
     "  \"id2label\": {\"0\": \"O\", \"hidden_size\": 3},\n  \"hidden_size\": 256,\n"
-    "  \"layer_norm_eps\": 1e-12, \"note\": \"say \\\"hi\\\"\\u0021\", \"neg\": -0.5 }";
+    "  \"layer_norm_eps\": 1e-12, \"note\": \"say \\\"hi\\\"\\u0021\", \"neg\": -0.5,\n"
+    "  \"do_lower_case\": false, \"strip\": true }";
 
 Test(common_json, strings_and_numbers) {
     char s[32];
@@ -22,6 +23,13 @@ Test(common_json, strings_and_numbers) {
     cr_assert_eq(d, -0.5);
     cr_assert_eq(json_get_string(config, "note", s, sizeof s), 0);
     cr_assert_str_eq(s, "say \"hi\"!");
+    int b = -1;
+    cr_assert_eq(json_get_bool(config, "do_lower_case", &b), 0);
+    cr_assert_eq(b, 0);
+    cr_assert_eq(json_get_bool(config, "strip", &b), 0);
+    cr_assert_eq(b, 1);
+    cr_assert_eq(json_get_bool(config, "hidden_size", &b), -1);   // a number
+    cr_assert_eq(json_get_bool(config, "absent", &b), -1);
 }
 
 Test(common_json, missing_wrong_type_and_too_long) {

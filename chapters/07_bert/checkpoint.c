@@ -55,6 +55,16 @@ static int write_config(const char *path, const BertConfig *cfg, const WordPiece
     return atomic_commit(&af, err, err_len);
 }
 
+// Hugging Face's BertTokenizer lower-cases unless told otherwise: a cased vocabulary
+// must say so, or `from_pretrained` would tokenize "Paris" as "paris".
+static int write_tokenizer_config(const char *path, const WordPiece *wp, char *err, size_t err_len) {
+    AtomicFile af;
+    if (atomic_open(&af, path, err, err_len)) return -1;
+    fprintf(af.fp, "{\n  \"tokenizer_class\": \"BertTokenizer\",\n  \"do_lower_case\": %s\n}\n",
+            wp->lowercase ? "true" : "false");
+    return atomic_commit(&af, err, err_len);
+}
+
 int bert_save_dir(const char *dir, const BertConfig *cfg, const TensorList *tensors, const WordPiece *wp,
                   const BertSaveOpts *o, char *err, size_t err_len) {
     char tmp[4096], old[4096], p[4200];
@@ -68,6 +78,7 @@ int bert_save_dir(const char *dir, const BertConfig *cfg, const TensorList *tens
     int rc = write_config(path_join(p, sizeof p, tmp, "config.json"), cfg, wp, o, err, err_len);
     if (!rc) rc = st_save(path_join(p, sizeof p, tmp, "model.safetensors"), tensors, o ? o->metadata : NULL, err, err_len);
     if (!rc) rc = wordpiece_save(wp, path_join(p, sizeof p, tmp, "vocab.txt"), err, err_len);
+    if (!rc) rc = write_tokenizer_config(path_join(p, sizeof p, tmp, "tokenizer_config.json"), wp, err, err_len);
     if (!rc && o && o->extra)
         rc = st_save(path_join(p, sizeof p, tmp, o->extra_file), o->extra, o->extra_metadata, err, err_len);
     if (rc) {
@@ -175,6 +186,11 @@ int bert_read_config_vocab(const char *dir, BertConfig *cfg, WordPiece *wp, int 
                            size_t err_len) {
     char path[4200];
     if (bert_read_config(dir, cfg, err, err_len)) return -1;
+    size_t len;
+    char *tok = read_file(path_join(path, sizeof path, dir, "tokenizer_config.json"), &len);
+    int lower;
+    if (tok && json_get_bool(tok, "do_lower_case", &lower) == 0) lowercase = lower;   // the file knows best
+    free(tok);
     if (wordpiece_load(wp, path_join(path, sizeof path, dir, "vocab.txt"), lowercase, err, err_len)) return -1;
     if (wordpiece_size(wp) != cfg->vocab) {
         fail(err, err_len, "%s: %d tokens, but config.json says vocab_size %d", path, wordpiece_size(wp), cfg->vocab);

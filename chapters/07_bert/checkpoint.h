@@ -3,6 +3,7 @@
 //   DIR/config.json        {"model_type": "bert", "hidden_size": 256, ...}
 //   DIR/model.safetensors  the tensors under Transformers' names
 //   DIR/vocab.txt          the WordPiece vocabulary
+//   DIR/tokenizer_config.json  {"do_lower_case": false} for a cased vocabulary
 //
 // which is what `BertForMaskedLM.from_pretrained(DIR)` (or BertTokenizer.from_pretrained)
 // opens in PyTorch, and what `datasets/fetch.sh bert-base-cased` downloads from the
@@ -45,8 +46,9 @@ int bert_read_config(const char *dir, BertConfig *cfg, char *err, size_t err_len
 int bert_load_tensors(const char *dir, const TensorList *list, const char *const *optional_prefixes,
                       int *n_missing_optional, char *err, size_t err_len);
 
-// config.json -> cfg and vocab.txt -> wp (with the casing flag), their sizes checked
-// against each other. Returns 0, or -1 with err (and nothing to free).
+// config.json -> cfg and vocab.txt -> wp, their sizes checked against each other. The
+// casing is tokenizer_config.json's do_lower_case when the directory has one, else the
+// lowercase flag. Returns 0, or -1 with err (and nothing to free).
 int bert_read_config_vocab(const char *dir, BertConfig *cfg, WordPiece *wp, int lowercase, char *err,
                            size_t err_len);
 

@@ -4,7 +4,7 @@
 //   config.json        chapter 07's, with "architectures": ["BertForTokenClassification"],
 //                      "id2label": {"0": "O", "1": "B-LOC", ...} and "label2id"
 //   model.safetensors  bert.embeddings..., bert.encoder.layer.N..., classifier.weight/.bias
-//   vocab.txt
+//   vocab.txt, tokenizer_config.json (the casing: --tag needs no --lowercase)
 //
 // The loader takes the labels from id2label in whatever order the file has them (a
 // model fine-tuned elsewhere may list "B-MISC" first) and permutes the classifier's

@@ -22,6 +22,14 @@ void progress_start(Progress *p, long total_steps, const char *unit) {
     p->next_plain_step = 1;
     p->is_tty = isatty(fileno(stderr));
     p->drew = 0;
+    p->first_step = 0;
+    p->first_items = 0;
+}
+
+void progress_resume_at(Progress *p, long step, double items_done) {
+    p->first_step = step;
+    p->first_items = items_done;
+    p->next_plain_step = step + 1;
 }
 
 static void human_rate(double rate, char *buf, int n) {
@@ -41,13 +49,14 @@ void progress_update(Progress *p, long step, float loss, double items_done) {
     }
     p->last_draw = now;
     double elapsed = now - p->start_time;
-    double rate = elapsed > 0 ? items_done / elapsed : 0;
-    double eta = step > 0 ? elapsed * (double)(p->total_steps - step) / (double)step : 0;
+    long steps_here = step - p->first_step;
+    double rate = elapsed > 0 ? (items_done - p->first_items) / elapsed : 0;
+    double eta = steps_here > 0 ? elapsed * (double)(p->total_steps - step) / (double)steps_here : 0;
     char rate_s[32], eta_s[32];
     human_rate(rate, rate_s, sizeof rate_s);
     // the first steps carry one-off costs (page faults, thread start-up, caches):
     // an ETA extrapolated from them alone overshoots, so wait for a few steps
-    if (step >= 3 || last) format_duration(eta, eta_s, sizeof eta_s);
+    if (steps_here >= 3 || last) format_duration(eta, eta_s, sizeof eta_s);
     else snprintf(eta_s, sizeof eta_s, "--");
     fprintf(stderr, "%sstep %ld/%ld | loss %.4f | %s %s/s | ETA %s%s",
             p->is_tty ? "\r\033[K" : "", step, p->total_steps, loss, rate_s, p->unit, eta_s,

@@ -12,11 +12,16 @@ typedef struct {
     const char *unit;       // what items are: "ex", "img", "tok"
     double start_time, last_draw;
     long next_plain_step;   // next step at which a plain line is due
+    long first_step;        // a resumed run starts here: rate and ETA count from it
+    double first_items;
     int is_tty;
     int drew;               // a redrawable line is on screen and needs a newline
 } Progress;
 
 void progress_start(Progress *p, long total_steps, const char *unit);
+// A run resumed from a checkpoint at `step` with `items_done` already processed:
+// call after progress_start, so that speed and ETA measure this process only.
+void progress_resume_at(Progress *p, long step, double items_done);
 // step counts from 1; items_done is the total items processed so far (for items/s).
 void progress_update(Progress *p, long step, float loss, double items_done);
 void progress_end(Progress *p);   // finishes the line

@@ -123,6 +123,7 @@ int pretrain_run(Bert *m, const WordPiece *wp, const int *seqs, int n, const Eva
     path_join(path, sizeof path, o->out_dir, "checkpoint");
     Progress prog;
     progress_start(&prog, o->steps, "tok");
+    progress_resume_at(&prog, st->step, st->tokens);
     int rc = 0;
     while (st->step < stop && !rc) {
         double t0 = now_seconds();

@@ -4,15 +4,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void die(const char *file, int line, const char *fmt, ...) {
     fflush(stdout);  // keep whatever the program printed before the error in order
-    fprintf(stderr, "%s:%d: ", file, line);
+    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    size_t n = strlen(file);
+    if (line > 0) fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+    else if (!strncmp(msg, file, n) && (msg[n] == ':' || msg[n] == ' '))
+        fprintf(stderr, "%s\n", msg);   // a loader's message, which names the file (and line) itself
+    else fprintf(stderr, "%s: %s\n", file, msg);
     exit(1);
 }
 

@@ -7,7 +7,9 @@
 
 // Prints "file:line: <formatted message>" to stderr and exits with status 1.
 // `file` and `line` name the place the reader should look: a data file and its
-// line for loader errors, __FILE__/__LINE__ for internal ones.
+// line for loader errors, __FILE__/__LINE__ for internal ones. line 0: no line,
+// "file: message"; and a message that starts with file (a loader's err, which names
+// its file and line itself) is printed alone.
 _Noreturn void die(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

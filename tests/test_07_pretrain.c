@@ -219,3 +219,49 @@ Test(ch07_ngram, answers_from_both_neighbours_then_the_left_then_the_commonest) 
     cr_assert_eq(r.by_unigram, 1);
     cr_assert_float_eq(r.accuracy, 2.0 / 3.0, 1e-12);
 }
+
+// The held-out question (chapters 07 and 08 ask the same one): from WikiText-2's
+// validation file, fixed masks; the batch size a program evaluates with must not
+// change which tokens are asked, and a missing file is an error that names it.
+Test(ch07_heldout, same_questions_whatever_the_batch) {
+    WordPiece wp = toy_vocab();
+    char dir[] = "/tmp/book_heldout_XXXXXX", sub[300], path[400], err[512];
+    cr_assert_not_null(mkdtemp(dir));
+    EvalSet e;
+    cr_assert_eq(heldout_load(&e, &wp, dir, 16, 4, 0, 0, NULL, NULL, NULL, err, sizeof err), -1);
+    cr_assert(strstr(err, "wiki.valid.tokens"), "%s", err);
+    snprintf(sub, sizeof sub, "%s/wikitext-2", dir);
+    cr_assert_eq(make_dirs(sub), 0);
+    snprintf(path, sizeof path, "%s/wiki.valid.tokens", sub);
+    FILE *f = fopen(path, "w");
+    fprintf(f, " = Title = \n");
+    for (int line = 0; line < 40; line++) {
+        for (int w = 0; w < 12; w++) fprintf(f, "w%d w%dw%d ", (line * 7 + w) % 20, w % 20, (line + w) % 20);
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    EvalSet by4, by3;
+    int *seqs, n;
+    cr_assert_eq(heldout_load(&by4, &wp, dir, 16, 4, 0, 0, &seqs, &n, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(heldout_load(&by3, &wp, dir, 16, 3, 0, 0, NULL, NULL, NULL, err, sizeof err), 0, "%s", err);
+    // 40 lines of 36 tokens, [SEP] at the end: 1441 tokens, 14 to a sequence of 16
+    cr_assert_eq(n, 1441 / 14);
+    int M = by4.batch_start[by4.n_batches];
+    cr_assert_eq(by3.batch_start[by3.n_batches], M);
+    cr_assert_eq(M, 2 * n, "round(0.15 x 14) = 2 questions a sequence");
+    // the k-th question of each set: the same place in the same sequence, the same answer
+    for (int k4 = 0, k3 = 0, i = 0; i < M; i++) {
+        while (i >= by4.batch_start[k4 + 1]) k4++;
+        while (i >= by3.batch_start[k3 + 1]) k3++;
+        cr_assert_eq(k4 * 4 * 16 + by4.positions[i], k3 * 3 * 16 + by3.positions[i], "question %d", i);
+        cr_assert_eq(by4.targets[i], by3.targets[i]);
+        cr_assert_eq(by4.targets[i], seqs[k4 * 4 * 16 + by4.positions[i]]);
+    }
+    cr_assert_eq(memcmp(by4.input, by3.input, sizeof(int) * (size_t)n * 16), 0);
+    EvalSet first10;
+    cr_assert_eq(heldout_load(&first10, &wp, dir, 16, 4, 10, 0, NULL, NULL, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(first10.n, 10);
+    cr_assert_eq(memcmp(first10.input, by4.input, sizeof(int) * 10 * 16), 0);
+    evalset_free(&by4), evalset_free(&by3), evalset_free(&first10), free(seqs), wordpiece_free(&wp);
+    remove(path), rmdir(sub), rmdir(dir);
+}

@@ -11,6 +11,7 @@
 #include "chapters/07_bert/unicode.h"
 #include "common/io.h"
 #include "common/mem.h"
+#include "common/timer.h"
 
 void doclist_add(DocList *d, const char *text, size_t len) {
     if (d->n == d->cap) {
@@ -202,4 +203,19 @@ int corpus_pack(const IdList *stream, const WordPiece *wp, int T, int **out) {
         seq[T - 1] = wp->special[WP_SEP];
     }
     return (int)n;
+}
+
+int corpus_encode_pack(const DocList *docs, const WordPiece *wp, int T, int **out, const char *what, FILE *log) {
+    IdList stream = {0};
+    WpStats st = {0};
+    double t = now_seconds();
+    corpus_encode(docs, wp, &stream, &st);
+    double secs = now_seconds() - t;
+    int n = corpus_pack(&stream, wp, T, out);
+    if (log)
+        fprintf(log, "%s: %ld tokens from %ld words (%.2f per word), %ld unknown words, %.1f MB/s -> %d sequences of %d\n",
+                what, stream.n, st.words, (double)stream.n / (double)(st.words ? st.words : 1), st.unk_words,
+                (double)docs->bytes / 1e6 / (secs > 0 ? secs : 1e-9), n, T);
+    idlist_free(&stream);
+    return n;
 }

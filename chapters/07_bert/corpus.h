@@ -18,6 +18,7 @@
 #define CH07_CORPUS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "chapters/07_bert/wordpiece.h"
 
@@ -49,5 +50,9 @@ void corpus_encode(const DocList *docs, const WordPiece *wp, IdList *stream, WpS
 // "FULL-SENTENCES" packing, no padding). Returns the number of sequences written to
 // *out (malloc'd, n*T ints); the stream's last partial piece is dropped.
 int corpus_pack(const IdList *stream, const WordPiece *wp, int T, int **out);
+
+// corpus_encode then corpus_pack; if log is not NULL, prints one line about it ("what:
+// N tokens from W words (x per word), U unknown words, S MB/s -> n sequences of T").
+int corpus_encode_pack(const DocList *docs, const WordPiece *wp, int T, int **out, const char *what, FILE *log);
 
 #endif

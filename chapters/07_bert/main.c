@@ -190,20 +190,6 @@ static void train_vocab(const Opts *o, const DocList *docs, WordPiece *wp) {
 }
 
 // Tokenizes and packs a document list into sequences of T.
-static int encode_and_pack(const DocList *docs, const WordPiece *wp, int T, int **seqs, const char *what) {
-    IdList stream = {0};
-    WpStats st = {0};
-    double t = now_seconds();
-    corpus_encode(docs, wp, &stream, &st);
-    double secs = now_seconds() - t;
-    int n = corpus_pack(&stream, wp, T, seqs);
-    printf("%s: %ld tokens from %ld words (%.2f per word), %ld unknown words, %.1f MB/s -> %d sequences of %d\n",
-           what, stream.n, st.words, (double)stream.n / (double)(st.words ? st.words : 1), st.unk_words,
-           (double)docs->bytes / 1e6 / (secs > 0 ? secs : 1e-9), n, T);
-    idlist_free(&stream);
-    return n;
-}
-
 // ---- figures -----------------------------------------------------------------------------------------
 
 static void draw_curves(const Opts *o, const PretrainState *st) {
@@ -300,7 +286,7 @@ int main(int argc, char **argv) {
         return 0;
     }
 
-    char err[1024], path[4200], dir[4200];
+    char err[1024], path[4200];
     const char *data = o.common.data ? o.common.data : "datasets/samples";
     DocList docs = {0};
     read_corpus(&o, data, &docs);
@@ -327,20 +313,14 @@ int main(int argc, char **argv) {
         wordpiece_free(&wp), doclist_free(&docs);
         return 0;
     }
-    int *train_seqs, n_train = encode_and_pack(&docs, &wp, o.seq_len, &train_seqs, "training text");
+    int *train_seqs, n_train = corpus_encode_pack(&docs, &wp, o.seq_len, &train_seqs, "training text", stdout);
     doclist_free(&docs);
     if (n_train < o.batch) die(data, 0, "only %d training sequences of %d tokens; fewer than one batch", n_train, o.seq_len);
-    DocList vdocs = {0};
-    path_join(dir, sizeof dir, data, "wikitext-2");
-    if (corpus_wikitext(&vdocs, path_join(path, sizeof path, dir, "wiki.valid.tokens"), err, sizeof err))
-        die(path, 0, "%s", err);
-    int *val_seqs, n_val = encode_and_pack(&vdocs, &wp, o.seq_len, &val_seqs, "held-out text");
-    doclist_free(&vdocs);
-    if (o.eval_max > 0 && n_val > o.eval_max) n_val = o.eval_max;
+    int *val_seqs, n_val;
     EvalSet val;
-    // the held-out question is the same whatever --mask-prob trains with: 15%, fixed seed
-    MaskOpts held_mask = {0.15f, o.whole_word};
-    evalset_build(&val, &wp, val_seqs, n_val, o.seq_len, o.batch, &held_mask, 20240607);
+    if (heldout_load(&val, &wp, data, o.seq_len, o.batch, o.eval_max, o.whole_word, &val_seqs, &n_val, stdout, err,
+                     sizeof err))
+        die(data, 0, "%s", err);
     printf("held-out: %d sequences, %d masked tokens to predict ([UNK] never one)\n", n_val, val.batch_start[val.n_batches]);
     if (o.dump_seqs) {   // for a reference implementation: the very sequences this run trains on
         const struct {

@@ -9,6 +9,7 @@
 
 #include "chapters/06_seq2seq/schedule.h"
 #include "chapters/07_bert/checkpoint.h"
+#include "chapters/07_bert/corpus.h"
 #include "common/err.h"
 #include "common/io.h"
 #include "common/mem.h"
@@ -42,6 +43,35 @@ void evalset_build(EvalSet *e, const WordPiece *wp, const int *seqs, int n, int 
 void evalset_free(EvalSet *e) {
     free(e->input), free(e->positions), free(e->targets), free(e->batch_start);
     memset(e, 0, sizeof *e);
+}
+
+int heldout_load(EvalSet *e, const WordPiece *wp, const char *data_dir, int T, int batch, int max_seqs, int whole_word,
+                 int **seqs, int *n_seqs, FILE *log, char *err, size_t err_len) {
+    char dir[4200], path[4300];
+    path_join(dir, sizeof dir, data_dir, "wikitext-2");
+    path_join(path, sizeof path, dir, "wiki.valid.tokens");
+    DocList docs = {0};
+    if (corpus_wikitext(&docs, path, err, err_len)) return -1;
+    int *all, n = corpus_encode_pack(&docs, wp, T, &all, "held-out text", log);
+    doclist_free(&docs);
+    if (n < 1) {
+        snprintf(err, err_len, "%s: shorter than one sequence of %d tokens", path, T);
+        free(all);
+        return -1;
+    }
+    if (max_seqs > 0 && n > max_seqs) n = max_seqs;
+    MaskOpts mask = {HELDOUT_MASK_PROB, whole_word};
+    evalset_build(e, wp, all, n, T, batch, &mask, HELDOUT_SEED);
+    if (seqs) *seqs = all, *n_seqs = n;
+    else free(all);
+    return 0;
+}
+
+int evalset_max_targets(const EvalSet *e) {
+    int most = 0;
+    for (int k = 0; k < e->n_batches; k++)
+        if (e->batch_start[k + 1] - e->batch_start[k] > most) most = e->batch_start[k + 1] - e->batch_start[k];
+    return most;
 }
 
 EvalResult mlm_evaluate(const Bert *m, BertCache *c, const EvalSet *e) {
@@ -109,10 +139,7 @@ int pretrain_run(Bert *m, const WordPiece *wp, const int *seqs, int n, const Eva
                  PretrainState *st, char *err, size_t err_len) {
     const int B = o->batch, T = o->seq_len, H = m->cfg.hidden;
     const int max_m = mlm_max_targets(B, T, o->mask.mask_prob);
-    int eval_m = 0;
-    if (val)
-        for (int k = 0; k < val->n_batches; k++)
-            if (val->batch_start[k + 1] - val->batch_start[k] > eval_m) eval_m = val->batch_start[k + 1] - val->batch_start[k];
+    int eval_m = val ? evalset_max_targets(val) : 0;
     BertCache c;
     bert_cache_alloc(&c, m, val && val->batch > B ? val->batch : B, T, max_m > eval_m ? max_m : eval_m);
     int *ids = xmalloc(sizeof(int) * (size_t)B * T), *input = xmalloc(sizeof(int) * (size_t)B * T);

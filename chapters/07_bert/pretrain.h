@@ -13,7 +13,9 @@
 #ifndef CH07_PRETRAIN_H
 #define CH07_PRETRAIN_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "chapters/02_backprop/optim.h"
 #include "chapters/07_bert/bert.h"
@@ -46,13 +48,26 @@ void evalset_build(EvalSet *e, const WordPiece *wp, const int *seqs, int n, int 
                    uint64_t seed);
 void evalset_free(EvalSet *e);
 
+// The held-out question of every measure in chapters 07 and 08: WikiText-2's validation
+// file under data_dir (data_dir/wikitext-2/wiki.valid.tokens), packed into sequences of
+// T tokens, the first max_seqs of them (0: all), HELDOUT_MASK_PROB of their tokens
+// masked from HELDOUT_SEED, whatever mask rate a run trains with. Returns 0, or -1 with
+// err. If seqs is not NULL, *seqs receives the unmasked sequences (caller frees) and
+// *n_seqs their number; log (may be NULL) gets corpus_encode_pack's line.
+#define HELDOUT_MASK_PROB 0.15f
+#define HELDOUT_SEED 20240607u
+int heldout_load(EvalSet *e, const WordPiece *wp, const char *data_dir, int T, int batch, int max_seqs, int whole_word,
+                 int **seqs, int *n_seqs, FILE *log, char *err, size_t err_len);
+
 typedef struct {
     double loss, accuracy;   // mean loss and arg-max accuracy over every masked token
     long targets;
 } EvalResult;
 
-// No dropout; c must hold batches of e->batch x e->T with room for every batch's targets.
+// No dropout; c must hold batches of e->batch x e->T with room for every batch's targets
+// (evalset_max_targets).
 EvalResult mlm_evaluate(const Bert *m, BertCache *c, const EvalSet *e);
+int evalset_max_targets(const EvalSet *e);   // the most targets in one of its batches
 
 typedef struct {
     long step;

@@ -10,11 +10,13 @@
 //   ch08 ... --init random | --freeze                             the two baselines
 //   ch08 --tag "Apple hired Tim Cook in California ." --tagger build/ch08/checkpoint
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chapters/07_bert/checkpoint.h"
+#include "chapters/07_bert/pretrain.h"
 #include "chapters/08_ner/finetune.h"
 #include "chapters/08_ner/ner_checkpoint.h"
 #include "common/cli.h"
@@ -27,7 +29,7 @@
 typedef struct {
     CommonOpts common;
     const char *model, *init, *scheme, *predictions, *tag, *tagger;
-    int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase, crf;
+    int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase, crf, mlm_check;
     float lr, warmup, weight_decay, clip;
 } Opts;
 
@@ -45,6 +47,20 @@ static void load_split(ConllSet *set, const char *data, const char *file, const 
         tags_to_iob2(set->tag + set->sent_start[k], set->sent_start[k + 1] - set->sent_start[k], s);
     printf("%s: %d sentences, %d words, %d documents; tags read as %s\n", path, set->n_sents, set->n_tokens,
            set->n_docs, s == SCHEME_IOB1 ? "IOB1 (converted to IOB2)" : s == SCHEME_BIOES ? "BIOES (converted)" : "IOB2");
+}
+
+// ---- forgetting (08.7) -----------------------------------------------------------------------------
+
+// Chapter 07's measure of the encoder: masked-token accuracy on WikiText-2 validation,
+// through the MLM head the checkpoint came with. Fine-tuning changes the encoder (and
+// the word embeddings, which the head's decoder shares) but never the head's own
+// weights, so a drop is the encoder forgetting what the head reads from it.
+static double heldout_mlm_accuracy(const Bert *m, const EvalSet *e) {
+    BertCache c;
+    bert_cache_alloc(&c, m, e->batch, e->T, evalset_max_targets(e));
+    EvalResult r = mlm_evaluate(m, &c, e);
+    bert_cache_free(&c, m);
+    return r.accuracy;
 }
 
 typedef struct {
@@ -170,6 +186,8 @@ int main(int argc, char **argv) {
         {"stride", FLAG_INT, &o.stride, "pieces between window starts in long sentences (0: half a row)"},
         {"lowercase", FLAG_BOOL, &o.lowercase, "the vocabulary is uncased"},
         {"predictions", FLAG_STRING, &o.predictions, "write the test set as `word gold predicted` lines (conlleval)"},
+        {"mlm-check", FLAG_BOOL, &o.mlm_check,
+         "the encoder's held-out masked-token accuracy (chapter 07's) before and after fine-tuning (08.7)"},
         {"tag", FLAG_STRING, &o.tag, "print the entities of this text and stop (needs a fine-tuned --tagger)"},
         {"tagger", FLAG_STRING, &o.tagger, "fine-tuned model for --tag (default: --out/checkpoint)"},
     };
@@ -233,6 +251,18 @@ int main(int argc, char **argv) {
         bert_free(&tg.bert);
         bert_create(&tg.bert, &cfg, &rng);
     }
+    EvalSet heldout;
+    double mlm_before = NAN, mlm_after = NAN;
+    if (o.mlm_check) {
+        if (!has_head && strcmp(o.init, "random"))
+            die(model, 0, "has no MLM head (cls.predictions.*): --mlm-check has nothing to measure with");
+        int T = o.common.quick ? 64 : 128;   // chapter 07's --seq-len, quick and full: the same questions
+        if (heldout_load(&heldout, &wp, data, T, 32, 0, 0, NULL, NULL, stdout, err, sizeof err))
+            die(data, 0, "%s\n(--mlm-check reads chapter 07's held-out text: `datasets/fetch.sh wikitext-2`)", err);
+        mlm_before = heldout_mlm_accuracy(&tg.bert, &heldout);
+        printf("encoder before fine-tuning: held-out masked-token accuracy %.4f (%d questions)\n", mlm_before,
+               heldout.batch_start[heldout.n_batches]);
+    }
     tagger_init(&tg, ts.n_labels, &rng);
     if (o.crf) tagger_add_crf(&tg);
     printf("encoder: %s (%s), L=%d H=%d A=%d, vocabulary %d%s\n", model, o.init, tg.bert.cfg.layers,
@@ -250,6 +280,13 @@ int main(int argc, char **argv) {
     printf("fine-tuning: %ld steps, %.1f s (%.0f words/s); best dev F1 %.2f at step %ld%s\n", res.steps, res.seconds,
            (double)res.words_trained / (res.seconds > 0 ? res.seconds : 1), res.best_f1, res.best_step,
            res.stopped_early ? " (stopped early)" : "");
+
+    if (o.mlm_check) {
+        mlm_after = heldout_mlm_accuracy(&tg.bert, &heldout);
+        printf("encoder after fine-tuning (best weights): held-out masked-token accuracy %.4f (before: %.4f)\n",
+               mlm_after, mlm_before);
+        evalset_free(&heldout);
+    }
 
     // 4. the scores of the best weights
     TaggerCache c;
@@ -284,9 +321,10 @@ int main(int argc, char **argv) {
 
     Prf d = nerscore_prf(&dev_s, -1), t = nerscore_prf(&test_s, -1);
     printf("RESULT ch=08 task=ner init=%s%s head=%s%s lr=%g epochs=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "
-           "test_recall=%.2f test_token_acc=%.2f train_seconds=%.1f sents_per_s=%.0f seconds=%.1f\n",
+           "test_recall=%.2f test_token_acc=%.2f mlm_before=%.4f mlm_after=%.4f train_seconds=%.1f sents_per_s=%.0f "
+           "seconds=%.1f\n",
            o.init, o.freeze ? "-frozen" : "", head, o.crf ? "+crf" : "", (double)o.lr, o.epochs, d.f1, t.f1, t.precision, t.recall,
-           nerscore_accuracy(&test_s), res.seconds, (double)test.set.n_sents / (tp > 0 ? tp : 1e-9),
+           nerscore_accuracy(&test_s), mlm_before, mlm_after, res.seconds, (double)test.set.n_sents / (tp > 0 ? tp : 1e-9),
            now_seconds() - t0);
     free(dev_pred), free(test_pred);
     tagger_cache_free(&c, &tg), ftresult_free(&res);

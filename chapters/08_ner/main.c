@@ -17,6 +17,7 @@
 
 #include "chapters/07_bert/checkpoint.h"
 #include "chapters/07_bert/pretrain.h"
+#include "chapters/08_ner/errors.h"
 #include "chapters/08_ner/finetune.h"
 #include "chapters/08_ner/ner_checkpoint.h"
 #include "common/cli.h"
@@ -29,7 +30,7 @@
 typedef struct {
     CommonOpts common;
     const char *model, *init, *scheme, *predictions, *tag, *tagger;
-    int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase, crf, mlm_check;
+    int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase, crf, mlm_check, examples;
     float lr, warmup, weight_decay, clip;
 } Opts;
 
@@ -108,6 +109,61 @@ static void write_predictions(const char *path, const Split *s, const TagSet *ts
     if (atomic_commit(&af, err, sizeof err)) die(path, 0, "%s", err);
 }
 
+// ---- error analysis (08.8) -------------------------------------------------------------------------
+
+static void print_entity(const ConllSet *set, int a, const Entity *en, const NerScore *s) {
+    if (!en) {
+        printf("%-26s", "-");
+        return;
+    }
+    char buf[512];
+    int len = snprintf(buf, sizeof buf, "[%s", en->type >= 0 ? s->type[en->type] : "?");
+    for (int i = en->start; i < en->end && len < (int)sizeof buf - 64; i++)
+        len += snprintf(buf + len, sizeof buf - (size_t)len, " %s", set->word[a + i]);
+    snprintf(buf + len, sizeof buf - (size_t)len, "]");
+    printf("%-26s", buf);
+}
+
+// The error classes of errors.h over a split, then up to `examples` errors of each
+// type (by the gold type; spurious ones by the predicted type) with their context.
+static void error_analysis(const Split *sp, const TagSet *ts, const int *word_pred, int examples) {
+    const ConllSet *set = &sp->set;
+    NerScore s;
+    nerscore_init(&s, ts);
+    NerErrors e;
+    memset(&e, 0, sizeof e);
+    char(*pred)[TAG_TYPE_LEN + 2] = xmalloc(sizeof *pred * (size_t)(set->n_tokens + 1));
+    char **pred_ptr = xmalloc(sizeof(char *) * (size_t)(set->n_tokens + 1));
+    tagset_decode(ts, word_pred, set->n_tokens, pred);
+    for (int i = 0; i < set->n_tokens; i++) pred_ptr[i] = pred[i];
+    int longest = 1, shown[TAG_MAX_TYPES] = {0};
+    for (int k = 0; k < set->n_sents; k++)
+        if (set->sent_start[k + 1] - set->sent_start[k] > longest) longest = set->sent_start[k + 1] - set->sent_start[k];
+    Entity *ge = xmalloc(sizeof(Entity) * (size_t)longest), *pe = xmalloc(sizeof(Entity) * (size_t)longest);
+    NerErr *errs = xmalloc(sizeof(NerErr) * 2 * (size_t)longest);
+    printf("examples (at most %d per type; gold, predicted, the words around):\n", examples);
+    for (int k = 0; k < set->n_sents; k++) {
+        const int a = set->sent_start[k], n = set->sent_start[k + 1] - a;
+        int n_err = ner_errors_add(&e, &s, set->tag + a, pred_ptr + a, n, ge, pe, errs);
+        for (int i = 0; i < n_err; i++) {
+            const Entity *g = errs[i].gold >= 0 ? &ge[errs[i].gold] : NULL, *p = errs[i].pred >= 0 ? &pe[errs[i].pred] : NULL;
+            int type = g ? g->type : p->type;
+            if (type < 0 || shown[type] >= examples) continue;
+            shown[type]++;
+            printf("  %-5s %-10s ", s.type[type], ner_err_kind_name[errs[i].kind]);
+            print_entity(set, a, g, &s), print_entity(set, a, p, &s);
+            const Entity *at = g ? g : p;
+            int from = at->start - 6 > 0 ? at->start - 6 : 0, to = at->end + 6 < n ? at->end + 6 : n;
+            printf(" %s", from > 0 ? "..." : "");
+            for (int w = from; w < to; w++) printf(" %s", set->word[a + w]);
+            printf("%s\n", to < n ? " ..." : "");
+        }
+    }
+    printf("\nentities by class (errors.h: correct, wrong type, wrong span, both, missed, spurious):\n");
+    ner_errors_print(&e, &s, stdout);
+    free(pred), free(pred_ptr), free(ge), free(pe), free(errs);
+}
+
 // ---- --tag ------------------------------------------------------------------------------------------
 
 static void tag_text(const Opts *o, double t0) {
@@ -164,7 +220,7 @@ int main(int argc, char **argv) {
     double t0 = now_seconds();
     Opts o = {.common = {.seed = 1, .out = "build/ch08"}, .model = NULL, .init = "pretrained", .scheme = "auto",
               .batch = 32, .epochs = 4, .patience = 0, .eval_every = 0, .seq_len = 128, .stride = 0, .lr = 1e-4f,
-              .warmup = 0.1f, .weight_decay = 0.01f, .clip = 1.0f};
+              .warmup = 0.1f, .weight_decay = 0.01f, .clip = 1.0f, .examples = 3};
     const char *head = "iob2";
     Flag flags[] = {
         COMMON_FLAGS(o.common),
@@ -188,6 +244,7 @@ int main(int argc, char **argv) {
         {"predictions", FLAG_STRING, &o.predictions, "write the test set as `word gold predicted` lines (conlleval)"},
         {"mlm-check", FLAG_BOOL, &o.mlm_check,
          "the encoder's held-out masked-token accuracy (chapter 07's) before and after fine-tuning (08.7)"},
+        {"examples", FLAG_INT, &o.examples, "error analysis of the test set, with this many example errors per type (0: none)"},
         {"tag", FLAG_STRING, &o.tag, "print the entities of this text and stop (needs a fine-tuned --tagger)"},
         {"tagger", FLAG_STRING, &o.tagger, "fine-tuned model for --tag (default: --out/checkpoint)"},
     };
@@ -307,6 +364,10 @@ int main(int argc, char **argv) {
     printf("prediction: %d test sentences in %.2f s, %.0f sentences/s\n", test.set.n_sents, tp,
            (double)test.set.n_sents / (tp > 0 ? tp : 1e-9));
     if (o.predictions) write_predictions(o.predictions, &test, &ts, test_pred);
+    if (o.examples > 0) {
+        printf("\nerror analysis, test (eng.testb):\n");
+        error_analysis(&test, &ts, test_pred, o.examples);
+    }
 
     // the model, the curve
     if (make_dirs(o.common.out)) die(o.common.out, 0, "cannot create the output directory");

@@ -1,0 +1,274 @@
+// moe.c: the layer of moe.h: router, top-k, capacity, dispatch by counting sort, one
+// FFN per expert over its rows, weighted combine, and both auxiliary losses.
+#include "chapters/09_moe/moe.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chapters/02_backprop/layers.h"
+#include "common/err.h"
+#include "common/init.h"
+#include "common/mem.h"
+
+int moe_check_config(const MoeConfig *cfg, int n_procs, char *err, size_t err_len) {
+    if (cfg->E < 1 || cfg->E > MOE_MAX_EXPERTS)
+        snprintf(err, err_len, "E = %d experts: the layer takes 1 to %d", cfg->E, MOE_MAX_EXPERTS);
+    else if (cfg->k < 1 || cfg->k > cfg->E)
+        snprintf(err, err_len, "k = %d: each token chooses between 1 and E = %d experts", cfg->k, cfg->E);
+    else if (!(cfg->capacity_factor > 0))
+        snprintf(err, err_len, "capacity factor %g: it must be > 0 (1.0 = an even share, 1.25 = 25%% slack)",
+                 (double)cfg->capacity_factor);
+    else if (n_procs < 1 || cfg->E % n_procs)
+        snprintf(err, err_len, "E = %d experts cannot be shared evenly by %d processes (E must be a multiple)", cfg->E,
+                 n_procs);
+    else if (cfg->aux_coef < 0 || cfg->z_coef < 0)
+        snprintf(err, err_len, "the loss coefficients must be >= 0 (aux %g, z %g)", (double)cfg->aux_coef,
+                 (double)cfg->z_coef);
+    else return 0;
+    return -1;
+}
+
+void moe_create(Moe *m, const char *prefix, const MoeConfig *cfg, int C, int H, Rng *rng) {
+    char err[256], name[TENSOR_NAME_LEN];
+    if (moe_check_config(cfg, 1, err, sizeof err)) DIE("moe_create: %s", err);
+    m->cfg = *cfg, m->C = C, m->H = H;
+    // Switch (section 2.4) draws the router small, std sqrt(0.1 / fan_in): the first
+    // routing decisions are then near-uniform rather than confidently arbitrary
+    snprintf(name, sizeof name, "%s.router.weight", prefix);
+    tensor_alloc(&m->router_w, name, 1, 2, cfg->E, C);
+    init_normal(m->router_w.data, m->router_w.size, sqrtf(0.1f / (float)C), rng);
+    memset(&m->noise_w, 0, sizeof m->noise_w);
+    if (cfg->noisy) {   // zero: softplus(0) = ln 2, the noise starts at std 0.69 and is learnt
+        snprintf(name, sizeof name, "%s.router.noise.weight", prefix);
+        tensor_alloc(&m->noise_w, name, 1, 2, cfg->E, C);
+    }
+    m->experts = xmalloc(sizeof(Ffn) * (size_t)cfg->E);
+    for (int e = 0; e < cfg->E; e++) {
+        snprintf(name, sizeof name, "%s.experts.%d", prefix, e);
+        ffn_create(&m->experts[e], name, C, H, 1, rng);
+    }
+}
+
+void moe_free(Moe *m) {
+    tensor_free(&m->router_w);
+    if (m->cfg.noisy) tensor_free(&m->noise_w);
+    for (int e = 0; e < m->cfg.E; e++) ffn_free(&m->experts[e]);
+    free(m->experts);
+    m->experts = NULL;
+}
+
+void moe_params(Moe *m, TensorList *list) {
+    tensorlist_add(list, &m->router_w);
+    if (m->cfg.noisy) tensorlist_add(list, &m->noise_w);
+    for (int e = 0; e < m->cfg.E; e++) ffn_params(&m->experts[e], list);
+}
+
+void moe_cache_alloc(MoeCache *c, const Moe *m, int N_max) {
+    const int E = m->cfg.E, k = m->cfg.k, C = m->C, H = m->H;
+    memset(c, 0, sizeof *c);
+    c->N_max = N_max, c->rows_max = N_max * k;
+    size_t ne = (size_t)N_max * E, nk = (size_t)N_max * k, rc = (size_t)c->rows_max * C, rh = (size_t)c->rows_max * H;
+    c->logits = fzeros(ne), c->probs = fzeros(ne), c->d_probs = fzeros(ne), c->d_logits = fzeros(ne);
+    c->noise_eps = fzeros(ne), c->noise_r = fzeros(ne);
+    c->lse = xcalloc((size_t)N_max + 1, sizeof(double));
+    c->choice = xcalloc(nk + 1, sizeof(int)), c->row = xcalloc(nk + 1, sizeof(int));
+    c->row_token = xcalloc((size_t)c->rows_max + 1, sizeof(int));
+    c->gate = fzeros(nk), c->d_gate = fzeros(nk);
+    c->xin = fzeros(rc), c->yout = fzeros(rc), c->d_xin = fzeros(rc), c->d_yout = fzeros(rc);
+    c->ffn_u = fzeros(rh), c->ffn_a = fzeros(rh), c->ffn_du = fzeros(rh), c->ffn_da = fzeros(rh);
+}
+
+void moe_cache_free(MoeCache *c) {
+    free(c->logits), free(c->probs), free(c->d_probs), free(c->d_logits), free(c->noise_eps), free(c->noise_r);
+    free(c->lse), free(c->choice), free(c->row), free(c->row_token), free(c->gate), free(c->d_gate);
+    free(c->xin), free(c->yout), free(c->d_xin), free(c->d_yout);
+    free(c->ffn_u), free(c->ffn_a), free(c->ffn_du), free(c->ffn_da);
+    memset(c, 0, sizeof *c);
+}
+
+static float softplus(float r) { return r > 20 ? r : log1pf(expf(r)); }
+static float sigmoid(float r) { return 1.0f / (1.0f + expf(-r)); }
+
+// Expert e's slice of the FFN caches: its rows are contiguous, so a view is enough.
+static FfnCache expert_view(const MoeCache *c, int e, int H) {
+    size_t at = (size_t)c->expert_start[e] * H;
+    FfnCache v = {.N = c->expert_start[e + 1] - c->expert_start[e],
+                  .u = c->ffn_u + at, .a = c->ffn_a + at, .d_a = c->ffn_da + at, .d_u = c->ffn_du + at};
+    return v;
+}
+
+// The k largest of z (E of them) into out, largest first; ties go to the lower index.
+static void top_k(int *out, const float *z, int E, int k) {
+    for (int j = 0; j < k; j++) {
+        int best = -1;
+        for (int i = 0; i < E; i++) {
+            int taken = 0;
+            for (int l = 0; l < j; l++) taken |= out[l] == i;
+            if (!taken && (best < 0 || z[i] > z[best])) best = i;
+        }
+        out[j] = best;
+    }
+}
+
+double moe_forward(const Moe *m, MoeCache *c, float *y, const float *x, int N, Rng *rng) {
+    const int E = m->cfg.E, k = m->cfg.k, C = m->C;
+    if (N > c->N_max) DIE("moe_forward: %d tokens, the cache holds %d", N, c->N_max);
+    MoeStats *st = &c->stats;
+    memset(st, 0, sizeof *st);
+    c->N = N;
+
+    // 1. router logits and probabilities
+    linear_forward(c->logits, x, m->router_w.data, NULL, N, C, E);
+    c->used_noise = m->cfg.noisy && rng;
+    if (c->used_noise) {
+        linear_forward(c->noise_r, x, m->noise_w.data, NULL, N, C, E);
+        for (size_t i = 0; i < (size_t)N * E; i++) {
+            c->noise_eps[i] = rng_normal(rng);
+            c->logits[i] += c->noise_eps[i] * softplus(c->noise_r[i]);
+        }
+    }
+    double entropy = 0, z_sum = 0;
+    for (int n = 0; n < N; n++) {
+        const float *p = c->probs + (size_t)n * E;
+        c->lse[n] = softmax_row(c->probs + (size_t)n * E, c->logits + (size_t)n * E, E);
+        z_sum += c->lse[n] * c->lse[n];
+        for (int i = 0; i < E; i++)
+            if (p[i] > 0) entropy -= (double)p[i] * log((double)p[i]);
+    }
+    st->router_entropy = entropy / N;
+
+    // 2. the choices and their gates
+    for (int n = 0; n < N; n++) {
+        int *ch = c->choice + (size_t)n * k;
+        const float *p = c->probs + (size_t)n * E;
+        if (!c->fix_routing) top_k(ch, c->logits + (size_t)n * E, E, k);
+        double sum = 0;
+        for (int j = 0; j < k; j++) sum += p[ch[j]];
+        for (int j = 0; j < k; j++) c->gate[(size_t)n * k + j] = m->cfg.renormalize ? (float)(p[ch[j]] / sum) : p[ch[j]];
+        for (int j = 0; j < k; j++) st->assigned[ch[j]]++;
+    }
+
+    // 3. capacity, then the counting sort: the position of each kept choice within its
+    // expert (first choices before second ones), prefix sums, each choice's row
+    st->cap = (int)ceil((double)m->cfg.capacity_factor * k * N / E);
+    st->choices = (long)N * k;
+    int fill[MOE_MAX_EXPERTS] = {0};
+    for (int j = 0; j < k; j++)
+        for (int n = 0; n < N; n++) {
+            int e = c->choice[(size_t)n * k + j];
+            c->row[(size_t)n * k + j] = fill[e] < st->cap ? fill[e]++ : -1;
+        }
+    c->expert_start[0] = 0;
+    for (int e = 0; e < E; e++) st->kept[e] = fill[e], c->expert_start[e + 1] = c->expert_start[e] + fill[e];
+    st->dropped = st->choices - c->expert_start[E];
+    for (int n = 0; n < N; n++)
+        for (int j = 0; j < k; j++) {
+            int *r = &c->row[(size_t)n * k + j];
+            if (*r < 0) continue;
+            *r += c->expert_start[c->choice[(size_t)n * k + j]];
+            c->row_token[*r] = n;
+            memcpy(c->xin + (size_t)*r * C, x + (size_t)n * C, sizeof(float) * C);   // dispatch
+        }
+
+    // 4. one dense FFN per expert over its contiguous rows
+    for (int e = 0; e < E; e++) {
+        FfnCache v = expert_view(c, e, m->H);
+        if (v.N) ffn_forward(&m->experts[e], &v, c->yout + (size_t)c->expert_start[e] * C,
+                             c->xin + (size_t)c->expert_start[e] * C, v.N);
+    }
+
+    // 5. combine: y_n = sum_j g_j FFN_{e_j}(x_n) over the kept choices
+    memset(y, 0, sizeof(float) * (size_t)N * C);
+    for (int n = 0; n < N; n++)
+        for (int j = 0; j < k; j++) {
+            int r = c->row[(size_t)n * k + j];
+            if (r < 0) continue;
+            const float g = c->gate[(size_t)n * k + j], *out = c->yout + (size_t)r * C;
+            float *yn = y + (size_t)n * C;
+            for (int i = 0; i < C; i++) yn[i] += g * out[i];
+        }
+
+    // 6. the auxiliary losses
+    double aux = 0;
+    for (int i = 0; i < E; i++) {
+        double f = (double)st->assigned[i] / (double)st->choices, P = 0;
+        for (int n = 0; n < N; n++) P += c->probs[(size_t)n * E + i];
+        aux += f * (P / N);
+    }
+    st->aux_loss = m->cfg.aux_coef * E * aux;
+    st->z_loss = m->cfg.z_coef * z_sum / N;
+    return st->aux_loss + st->z_loss;
+}
+
+void moe_backward(Moe *m, MoeCache *c, float *d_x, const float *d_y, const float *x, int N) {
+    const int E = m->cfg.E, k = m->cfg.k, C = m->C;
+    const MoeStats *st = &c->stats;
+    const int rows = c->expert_start[E];
+
+    // combine: d yout_r = g d_y_n; d g = <d_y_n, yout_r> (0 for a dropped choice)
+    memset(c->d_gate, 0, sizeof(float) * (size_t)N * k);
+    for (int n = 0; n < N; n++)
+        for (int j = 0; j < k; j++) {
+            int r = c->row[(size_t)n * k + j];
+            if (r < 0) continue;
+            const float g = c->gate[(size_t)n * k + j], *dy = d_y + (size_t)n * C, *out = c->yout + (size_t)r * C;
+            float *dout = c->d_yout + (size_t)r * C, dot = 0;
+            for (int i = 0; i < C; i++) dout[i] = g * dy[i], dot += dy[i] * out[i];
+            c->d_gate[(size_t)n * k + j] = dot;
+        }
+
+    // the experts, then the scatter of their input gradients back to the tokens
+    memset(c->d_xin, 0, sizeof(float) * (size_t)rows * C);
+    for (int e = 0; e < E; e++) {
+        FfnCache v = expert_view(c, e, m->H);
+        size_t at = (size_t)c->expert_start[e] * C;
+        if (v.N) ffn_backward(&m->experts[e], &v, c->d_xin + at, c->d_yout + at, c->xin + at, v.N);
+    }
+    for (int r = 0; r < rows; r++) {
+        float *dx = d_x + (size_t)c->row_token[r] * C;
+        const float *dxin = c->d_xin + (size_t)r * C;
+        for (int i = 0; i < C; i++) dx[i] += dxin[i];
+    }
+
+    // the gates into d p: g_j = p_{e_j}, or p_{e_j} / S with S = sum_l p_{e_l}, whose
+    // derivative is (delta_jl - g_j) / S: d p_{e_l} = (d g_l - sum_j d g_j g_j) / S
+    memset(c->d_probs, 0, sizeof(float) * (size_t)N * E);
+    for (int n = 0; n < N; n++) {
+        const int *ch = c->choice + (size_t)n * k;
+        const float *dg = c->d_gate + (size_t)n * k, *g = c->gate + (size_t)n * k, *p = c->probs + (size_t)n * E;
+        float *dp = c->d_probs + (size_t)n * E;
+        if (!m->cfg.renormalize) {
+            for (int j = 0; j < k; j++) dp[ch[j]] += dg[j];
+            continue;
+        }
+        double S = 0, dot = 0;
+        for (int j = 0; j < k; j++) S += p[ch[j]], dot += (double)dg[j] * g[j];
+        for (int l = 0; l < k; l++) dp[ch[l]] += (float)((dg[l] - dot) / S);
+    }
+    // load balancing: d aux / d p_{n,i} = alpha E f_i / N (f is a count: no gradient)
+    if (m->cfg.aux_coef > 0)
+        for (int i = 0; i < E; i++) {
+            float d = (float)(m->cfg.aux_coef * E * ((double)st->assigned[i] / (double)st->choices) / N);
+            for (int n = 0; n < N; n++) c->d_probs[(size_t)n * E + i] += d;
+        }
+    // softmax: d z_i = p_i (d p_i - sum_l p_l d p_l); z-loss: + beta 2/N lse_n p_i
+    for (int n = 0; n < N; n++) {
+        const float *p = c->probs + (size_t)n * E, *dp = c->d_probs + (size_t)n * E;
+        float *dz = c->d_logits + (size_t)n * E;
+        double dot = 0;
+        for (int i = 0; i < E; i++) dot += (double)p[i] * dp[i];
+        const double zgrad = m->cfg.z_coef * 2.0 / N * c->lse[n];
+        for (int i = 0; i < E; i++) dz[i] = (float)(p[i] * (dp[i] - dot) + zgrad * p[i]);
+    }
+    linear_backward(d_x, m->router_w.grad, NULL, c->d_logits, x, m->router_w.data, N, C, E);
+    if (c->used_noise) {   // z += eps softplus(r): d r = d z eps sigmoid(r)
+        for (size_t i = 0; i < (size_t)N * E; i++) c->d_logits[i] *= c->noise_eps[i] * sigmoid(c->noise_r[i]);
+        linear_backward(d_x, m->noise_w.grad, NULL, c->d_logits, x, m->noise_w.data, N, C, E);
+    }
+}
+
+double moe_macs_per_token(const Moe *m) {
+    return (double)m->cfg.E * m->C + (double)m->cfg.k * 2.0 * m->C * m->H;   // evaluation: no noise
+}

@@ -1,0 +1,115 @@
+// moe.h: a sparse Mixture-of-Experts feed-forward layer (Shazeer et al. 2017; GShard,
+// Lepikhin et al. 2020; Switch Transformer, Fedus et al. 2021). README section 09.1.
+// It replaces the FFN of a Transformer block: E experts, each chapter 06's FFN, of which
+// each token uses only k.
+//
+//   router   z = x Wr^T                                         (N,E)  Wr (E,C), no bias
+//            training with noise (Shazeer's noisy top-k):
+//            z += eps * softplus(x Wn^T),  eps ~ N(0,1)                  Wn (E,C), starts at 0
+//            p = softmax(z)                                     (N,E)
+//   choice   e_1..e_k: the k largest z_n (ties: the lower index)         k = 1 Switch, 2 GShard
+//            gate g_j = p_{e_j}                                          (Switch: p of the one)
+//            or, renormalised, g_j = p_{e_j} / sum_l p_{e_l}            (GShard, Mixtral)
+//   capacity expert e takes at most  cap = ceil(capacity_factor * k * N / E)  choices: all
+//            first choices in token order, then all second choices; the rest are dropped
+//            (the block's residual connection carries a dropped token on unchanged)
+//   output   y_n = sum over n's kept choices j of g_j FFN_{e_j}(x_n)
+//
+// Dispatch and combine as real implementations do them: the kept choices are sorted by
+// expert (a counting sort: count, prefix sums, place), their token rows gathered into
+// one contiguous batch per expert, one dense FFN per expert over its batch, and the
+// outputs scattered back, weighted by the gates. No per-token matrix products.
+//
+// Auxiliary losses, added to the training loss (their gradients flow in moe_backward):
+//   load balancing (Switch, eq. 4)  aux = alpha * E * sum_i f_i P_i
+//       f_i = share of the N k choices that picked expert i (before capacity; a count,
+//             no gradient), P_i = mean over ALL N tokens of p_{n,i}
+//       minimal (= alpha) when both are uniform, 1/E each
+//   router z-loss (ST-MoE, eq. 5)   zl = beta * mean_n (log sum_i exp z_{n,i})^2
+//       keeps the logits small, where the softmax is not saturated and rounding is mild
+// With k = 1 these are exactly Switch's and ST-MoE's; for k > 1 f counts every choice,
+// so that sum_i f_i = 1 still.
+//
+// The gradients (README 09.2): d g_j = <d y_n, FFN_{e_j}(x_n)> reaches the router through
+// p (and, renormalised, through the sum), aux through P_i: d aux / d p_{n,i} = alpha E f_i / N,
+// zl: d zl / d z_{n,i} = beta * 2/N * lse_n * p_{n,i}.
+#ifndef CH09_MOE_H
+#define CH09_MOE_H
+
+#include <stddef.h>
+
+#include "chapters/06_seq2seq/ffn.h"
+#include "common/rng.h"
+#include "common/tensor.h"
+
+enum { MOE_MAX_EXPERTS = 64 };
+
+typedef struct {
+    int E, k;                  // experts, choices per token
+    float capacity_factor;     // > 0; 1.25 in Switch's experiments
+    int renormalize;           // the k gates sum to 1
+    int noisy;                 // Shazeer's noisy top-k while training
+    float aux_coef, z_coef;    // alpha (1e-2), beta (1e-3); 0 switches a loss off
+} MoeConfig;
+
+// "" or why cfg cannot work, with n_procs processes each holding E / n_procs experts
+// ("k = 3 is more than E = 2 experts", ...). Returns 0 or -1 (err filled).
+int moe_check_config(const MoeConfig *cfg, int n_procs, char *err, size_t err_len);
+
+typedef struct {
+    MoeConfig cfg;
+    int C, H;                  // model width, each expert's hidden width
+    Tensor router_w;           // (E,C) "<prefix>.router.weight"
+    Tensor noise_w;            // (E,C) "<prefix>.router.noise.weight", if noisy
+    Ffn *experts;              // (E) "<prefix>.experts.<e>.fc1.weight", ... (GELU)
+} Moe;
+
+// The routing statistics of one forward pass.
+typedef struct {
+    long assigned[MOE_MAX_EXPERTS];   // choices that picked each expert (before capacity)
+    long kept[MOE_MAX_EXPERTS];       // of which the expert took (at most cap)
+    long choices, dropped;            // N k, and how many were dropped
+    int cap;                          // the capacity of each expert
+    double aux_loss, z_loss;          // with their coefficients, as added to the loss
+    double router_entropy;            // mean_n -sum_i p_{n,i} log p_{n,i}, nats
+} MoeStats;
+
+typedef struct {
+    int N_max, rows_max;       // capacity: tokens, expert rows (N_max k)
+    int N;                     // tokens of the last forward
+    float *logits, *probs;     // (N,E) z and p
+    double *lse;               // (N) log sum exp z_n, for the z-loss
+    float *noise_eps, *noise_r;   // (N,E) eps and x Wn^T (noisy training only)
+    int used_noise;            // the last forward added noise
+    int *choice;               // (N,k) expert of each choice
+    float *gate;               // (N,k)
+    int *row;                  // (N,k) the choice's row in the expert batches, -1 if dropped
+    int expert_start[MOE_MAX_EXPERTS + 1];   // expert e's rows: [start[e], start[e+1])
+    int *row_token;            // (rows) token of each row
+    float *xin, *yout;         // (rows,C) gathered inputs, expert outputs
+    float *d_xin, *d_yout;     // (rows,C)
+    float *ffn_u, *ffn_a, *ffn_du, *ffn_da;   // (rows,H): the experts' FFN caches, back to back
+    float *d_gate;             // (N,k)
+    float *d_probs, *d_logits; // (N,E)
+    int fix_routing;           // set by a test: forward keeps `choice` from the previous call
+    MoeStats stats;
+} MoeCache;
+
+void moe_create(Moe *m, const char *prefix, const MoeConfig *cfg, int C, int H, Rng *rng);
+void moe_free(Moe *m);
+void moe_params(Moe *m, TensorList *list);   // router (and noise), then expert after expert
+void moe_cache_alloc(MoeCache *c, const Moe *m, int N_max);
+void moe_cache_free(MoeCache *c);
+
+// x (N,C) -> y (N,C); fills c->stats. rng: training (noise if cfg.noisy); NULL: evaluation.
+// Returns aux_loss + z_loss, the layer's contribution to the training loss.
+double moe_forward(const Moe *m, MoeCache *c, float *y, const float *x, int N, Rng *rng);
+
+// d_y (N,C) -> accumulates into every parameter's grad and into d_x (N,C): the
+// gradient of <d_y, y> + aux_loss + z_loss.
+void moe_backward(Moe *m, MoeCache *c, float *d_x, const float *d_y, const float *x, int N);
+
+// Multiply-adds per token of the layer: the router's E C, and k experts' 2 C H each.
+double moe_macs_per_token(const Moe *m);
+
+#endif

@@ -1,0 +1,226 @@
+// tests/test_09_moe.c: chapter 09's Mixture-of-Experts layer. A tiny case worked by
+// hand (routing, gates, capacity, both losses); dispatch and combine against a naive
+// token-by-token reference; the backward pass of the whole layer against central
+// finite differences (common/gradcheck.h, bound 1e-2) with the top-k choice fixed, for
+// top-1, renormalised top-2 with dropped tokens, and noisy top-k; each auxiliary
+// loss's gradient on its own; the messages for impossible configurations.
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chapters/09_moe/moe.h"
+#include "common/gradcheck.h"
+#include "common/mem.h"
+
+static void fill_normal(float *x, size_t n, float std, Rng *rng) {
+    for (size_t i = 0; i < n; i++) x[i] = std * rng_normal(rng);
+}
+
+static MoeConfig config(int E, int k, float cf) {
+    MoeConfig c = {.E = E, .k = k, .capacity_factor = cf, .aux_coef = 1e-2f, .z_coef = 1e-3f};
+    return c;
+}
+
+// 4 tokens, 2 experts, C = 2, the router the identity: z = x, so the choices are
+// plain to see. x = (2,0) (0,1) (3,0) (1,1.5): experts 0 1 0 1.
+Test(ch09_moe, tiny_case_by_hand) {
+    enum { N = 4, C = 2, H = 3 };
+    Rng rng;
+    rng_seed(&rng, 91);
+    MoeConfig cfg = config(2, 1, 1.0f);
+    Moe m;
+    moe_create(&m, "moe", &cfg, C, H, &rng);
+    float eye[4] = {1, 0, 0, 1};
+    memcpy(m.router_w.data, eye, sizeof eye);
+    MoeCache c;
+    moe_cache_alloc(&c, &m, N);
+    float x[N * C] = {2, 0, 0, 1, 3, 0, 1, 1.5f}, y[N * C];
+    double extra = moe_forward(&m, &c, y, x, N, NULL);
+    int want_choice[N] = {0, 1, 0, 1};
+    for (int n = 0; n < N; n++) cr_assert_eq(c.choice[n], want_choice[n], "token %d", n);
+    // gates: p of the chosen expert, e^2/(e^2+1), e/(1+e), e^3/(e^3+1), e^1.5/(e+e^1.5)
+    float want_gate[N] = {0.8807971f, 0.7310586f, 0.9525741f, 0.6224593f};
+    for (int n = 0; n < N; n++) cr_assert_float_eq(c.gate[n], want_gate[n], 1e-6, "token %d", n);
+    // cap = ceil(1.0 x 1 x 4 / 2) = 2: nothing dropped; expert 0's rows: tokens 0, 2
+    cr_assert_eq(c.stats.cap, 2);
+    cr_assert_eq(c.stats.dropped, 0);
+    cr_assert_eq(c.row_token[0], 0);
+    cr_assert_eq(c.row_token[1], 2);
+    cr_assert_eq(c.row_token[2], 1);
+    cr_assert_eq(c.row_token[3], 3);
+    // y_n = g_n FFN_e(x_n)
+    FfnCache one;
+    ffn_cache_alloc(&one, 1, H);
+    for (int n = 0; n < N; n++) {
+        float ref[C];
+        ffn_forward(&m.experts[want_choice[n]], &one, ref, x + n * C, 1);
+        for (int i = 0; i < C; i++) cr_assert_float_eq(y[n * C + i], want_gate[n] * ref[i], 1e-6, "y[%d][%d]", n, i);
+    }
+    // f = (1/2, 1/2): aux = alpha E sum f_i P_i = alpha (P_0 + P_1) = alpha, whatever P
+    cr_assert_float_eq(c.stats.aux_loss, 1e-2, 1e-8);
+    // z-loss: beta mean lse^2, lse = log(e^2+1), log(1+e), log(e^3+1), log(e+e^1.5)
+    double lse[N] = {2.1269280, 1.3132617, 3.0485874, 1.9740770}, zl = 0;
+    for (int n = 0; n < N; n++) zl += lse[n] * lse[n] / N;
+    cr_assert_float_eq(c.stats.z_loss, 1e-3 * zl, 1e-8);
+    cr_assert_float_eq(extra, c.stats.aux_loss + c.stats.z_loss, 1e-12);
+
+    // capacity 0.5: cap = 1, each expert keeps its first token; tokens 2 and 3 are
+    // dropped and get nothing from the layer (the residual carries them)
+    m.cfg.capacity_factor = 0.5f;
+    moe_forward(&m, &c, y, x, N, NULL);
+    cr_assert_eq(c.stats.cap, 1);
+    cr_assert_eq(c.stats.dropped, 2);
+    cr_assert_eq(c.row[2], -1);
+    cr_assert_eq(c.row[3], -1);
+    for (int i = 0; i < 2 * C; i++) cr_assert_eq(y[2 * C + i], 0.0f);
+    // all four to expert 0: f = (1, 0), aux = alpha 2 P_0; P_0 = mean of p_0
+    float x0[N * C] = {2, 0, 1, 0, 3, 0, 1, 0.5f};
+    moe_forward(&m, &c, y, x0, N, NULL);
+    cr_assert_eq(c.stats.assigned[0], 4);
+    double P0 = (0.8807971 + 0.7310586 + 0.9525741 + 0.6224593) / 4;
+    cr_assert_float_eq(c.stats.aux_loss, 1e-2 * 2 * P0, 1e-7);
+    ffn_cache_free(&one), moe_cache_free(&c), moe_free(&m);
+}
+
+// The layer against the obvious, slow version: each token through its kept experts
+// one at a time. Top-2 over 4 experts with a capacity that drops some choices.
+Test(ch09_moe, dispatch_and_combine_match_token_by_token) {
+    enum { N = 24, C = 6, H = 8 };
+    Rng rng;
+    rng_seed(&rng, 92);
+    MoeConfig cfg = config(4, 2, 0.75f);
+    cfg.renormalize = 1;
+    Moe m;
+    moe_create(&m, "moe", &cfg, C, H, &rng);
+    fill_normal(m.router_w.data, m.router_w.size, 1.0f, &rng);   // confident, uneven routing
+    MoeCache c;
+    moe_cache_alloc(&c, &m, N);
+    float x[N * C], y[N * C];
+    fill_normal(x, N * C, 1, &rng);
+    moe_forward(&m, &c, y, x, N, NULL);
+    const MoeStats *st = &c.stats;
+    cr_assert_eq(st->cap, 9);   // ceil(0.75 x 2 x 24 / 4)
+    cr_assert_gt(st->dropped, 0, "the test wants some dropped choices");
+    long kept = 0;
+    for (int e = 0; e < 4; e++) {
+        cr_assert_leq(st->kept[e], st->cap);
+        cr_assert_eq(st->kept[e], st->assigned[e] < st->cap ? st->assigned[e] : st->cap);
+        cr_assert_eq(c.expert_start[e + 1] - c.expert_start[e], st->kept[e]);
+        kept += st->kept[e];
+    }
+    cr_assert_eq(kept + st->dropped, N * 2);
+    // first choices go first: a dropped first choice means its expert is full of first
+    // choices, so no second choice got into it
+    for (int n = 0; n < N; n++)
+        if (c.row[n * 2] < 0)
+            for (int t = 0; t < N; t++)
+                cr_assert(!(c.choice[t * 2 + 1] == c.choice[n * 2] && c.row[t * 2 + 1] >= 0),
+                          "token %d's first choice dropped, token %d's second kept", n, t);
+    FfnCache one;
+    ffn_cache_alloc(&one, 1, H);
+    for (int n = 0; n < N; n++) {
+        float ref[C] = {0}, out[C];
+        double s = c.probs[n * 4 + c.choice[n * 2]] + c.probs[n * 4 + c.choice[n * 2 + 1]];
+        cr_assert_neq(c.choice[n * 2], c.choice[n * 2 + 1]);
+        for (int j = 0; j < 2; j++) {
+            if (c.row[n * 2 + j] < 0) continue;
+            int e = c.choice[n * 2 + j];
+            ffn_forward(&m.experts[e], &one, out, x + n * C, 1);
+            for (int i = 0; i < C; i++) ref[i] += (float)(c.probs[n * 4 + e] / s) * out[i];
+        }
+        for (int i = 0; i < C; i++) cr_assert_float_eq(y[n * C + i], ref[i], 1e-5, "token %d", n);
+    }
+    ffn_cache_free(&one), moe_cache_free(&c), moe_free(&m);
+}
+
+// ---- gradients ---------------------------------------------------------------------------------
+
+typedef struct {
+    Moe *m;
+    MoeCache *c;
+    float *x, *y;
+    const float *r;   // NULL: the auxiliary losses alone
+    int N;
+    uint64_t noise_seed;   // noisy: the same eps at every call
+} MoeCtx;
+
+static double moe_loss(void *v) {
+    MoeCtx *t = v;
+    Rng rng;
+    rng_seed(&rng, t->noise_seed);
+    double extra = moe_forward(t->m, t->c, t->y, t->x, t->N, t->m->cfg.noisy ? &rng : NULL);
+    return (t->r ? weighted_sum(t->y, t->r, (size_t)t->N * t->m->C) : 0) + extra;
+}
+
+static void check_moe(MoeConfig cfg, int with_output, const char *what) {
+    enum { N = 12, C = 5, H = 6 };
+    Rng rng;
+    rng_seed(&rng, 93);
+    Moe m;
+    moe_create(&m, "moe", &cfg, C, H, &rng);
+    fill_normal(m.router_w.data, m.router_w.size, 0.7f, &rng);
+    if (cfg.noisy) fill_normal(m.noise_w.data, m.noise_w.size, 0.5f, &rng);
+    for (int e = 0; e < cfg.E; e++)   // biases away from 0, as trained ones are
+        fill_normal(m.experts[e].b1.data, H, 0.5f, &rng), fill_normal(m.experts[e].b2.data, C, 0.5f, &rng);
+    MoeCache c;
+    moe_cache_alloc(&c, &m, N);
+    float x[N * C], y[N * C], r[N * C], d_x[N * C] = {0};
+    fill_normal(x, N * C, 1, &rng), fill_normal(r, N * C, 1, &rng);
+    MoeCtx t = {&m, &c, x, y, with_output ? r : NULL, N, 7};
+    moe_loss(&t);
+    c.fix_routing = 1;   // the choices (and so f and the drops) stay as they are
+    float zeros[N * C] = {0};
+    moe_backward(&m, &c, d_x, with_output ? r : zeros, x, N);
+    TensorList ps = {0};
+    moe_params(&m, &ps);
+    for (int i = 0; i < ps.count; i++) {
+        Tensor *p = ps.items[i];
+        if (!with_output && strstr(p->name, "experts")) continue;   // the losses never see them
+        double err = gradcheck(moe_loss, &t, p->data, p->grad, p->size);
+        cr_assert_lt(err, 1e-2, "%s: %s: max relative error %g", what, p->name, err);
+    }
+    double err = gradcheck(moe_loss, &t, x, d_x, N * C);
+    cr_assert_lt(err, 1e-2, "%s: d_x: max relative error %g", what, err);
+    tensorlist_free(&ps), moe_cache_free(&c), moe_free(&m);
+}
+
+Test(ch09_moe, top1_backward_matches_finite_differences) {
+    MoeConfig cfg = config(4, 1, 2.0f);
+    cfg.aux_coef = 0.5f, cfg.z_coef = 0.2f;   // large, so that their terms are checked too
+    check_moe(cfg, 1, "top-1");
+}
+
+Test(ch09_moe, top2_renormalised_with_drops_backward_matches_finite_differences) {
+    MoeConfig cfg = config(4, 2, 0.5f);   // cap 6 of 24 choices per expert: some dropped
+    cfg.renormalize = 1, cfg.aux_coef = 0.5f, cfg.z_coef = 0.2f;
+    check_moe(cfg, 1, "top-2");
+}
+
+Test(ch09_moe, noisy_top2_backward_matches_finite_differences) {
+    MoeConfig cfg = config(4, 2, 1.25f);
+    cfg.noisy = 1, cfg.aux_coef = 0.5f, cfg.z_coef = 0.2f;
+    check_moe(cfg, 1, "noisy top-2");
+}
+
+Test(ch09_moe, each_auxiliary_loss_alone_matches_finite_differences) {
+    MoeConfig aux = config(4, 1, 1.25f), z = config(4, 1, 1.25f);
+    aux.aux_coef = 1.0f, aux.z_coef = 0;
+    z.aux_coef = 0, z.z_coef = 1.0f;
+    check_moe(aux, 0, "load-balancing loss");
+    check_moe(z, 0, "z-loss");
+}
+
+Test(ch09_moe, impossible_configurations_say_why) {
+    char err[256];
+    MoeConfig ok = config(8, 2, 1.25f);
+    cr_assert_eq(moe_check_config(&ok, 2, err, sizeof err), 0);
+    MoeConfig k_big = config(2, 3, 1.25f);
+    cr_assert_eq(moe_check_config(&k_big, 1, err, sizeof err), -1);
+    cr_assert(strstr(err, "k = 3") && strstr(err, "E = 2"), "%s", err);
+    cr_assert_eq(moe_check_config(&ok, 3, err, sizeof err), -1);
+    cr_assert(strstr(err, "3 processes"), "%s", err);
+    MoeConfig no_room = config(8, 1, 0);
+    cr_assert_eq(moe_check_config(&no_room, 1, err, sizeof err), -1);
+    cr_assert(strstr(err, "capacity factor"), "%s", err);
+}

@@ -46,14 +46,14 @@ static double enc_loss(void *v) {
     return weighted_sum(c->y, c->r, (size_t)B * TS * C);
 }
 
-static void check_encoder(const int *lengths, float p, int post_ln) {
+static void check_encoder(const int *lengths, float p, int post_ln, int causal) {
     Rng rng;
     rng_seed(&rng, 71);
     EncBlock blk;
     EncCache cache;
     TensorList params = {0};
     enc_block_create(&blk, "enc.0", C, NH, H, 1, &rng);
-    blk.post_ln = post_ln;
+    blk.post_ln = post_ln, blk.causal = causal;
     if (post_ln) blk.ln_eps = 1e-12f;   // BERT's
     enc_block_params(&blk, &params);
     perturb(&params, &rng);
@@ -77,7 +77,11 @@ static void check_encoder(const int *lengths, float p, int post_ln) {
         free(g);
         cr_assert_lt(err, 1e-2, "%s (dropout %g, post-LN %d): max relative error %g", q->name, p, post_ln, err);
     }
-    double err = gradcheck(enc_loss, &ctx, x, d_x, n);
+    // causal: the first position attends to itself alone, and some entries of d_x are
+    // ~1e-4; their central differences were float32 noise (measured at one entry with
+    // analytic 1.6e-4: -2.1e-4, -8.1e-5, 1.4e-5 at h = 3e-3, 9e-3, 2.7e-2), so the
+    // floor is 2e-2 as for post-LN
+    double err = gradcheck_full(enc_loss, &ctx, x, d_x, n, 1e-2f, post_ln || causal ? 2e-2 : 1e-2).max_rel_err;
     cr_assert_lt(err, 1e-2, "d_x (dropout %g): max relative error %g", p, err);
     free(x), free(y), free(r), free(d_x);
     tensorlist_free(&params);
@@ -85,16 +89,97 @@ static void check_encoder(const int *lengths, float p, int post_ln) {
     enc_block_free(&blk);
 }
 
-Test(ch06_encoder, backward_matches_finite_differences) { check_encoder(NULL, 0.0f, 0); }
+Test(ch06_encoder, backward_matches_finite_differences) { check_encoder(NULL, 0.0f, 0, 0); }
 Test(ch06_encoder, backward_padded_with_dropout_matches_finite_differences) {
     int lengths[B] = {4, 2};
-    check_encoder(lengths, 0.2f, 0);
+    check_encoder(lengths, 0.2f, 0, 0);
 }
 // BERT's post-LN block (6.11'), chapter 07
-Test(ch06_encoder, post_ln_backward_matches_finite_differences) { check_encoder(NULL, 0.0f, 1); }
+Test(ch06_encoder, post_ln_backward_matches_finite_differences) { check_encoder(NULL, 0.0f, 1, 0); }
 Test(ch06_encoder, post_ln_backward_padded_with_dropout_matches_finite_differences) {
     int lengths[B] = {4, 2};
-    check_encoder(lengths, 0.2f, 1);
+    check_encoder(lengths, 0.2f, 1, 0);
+}
+
+// causal = 1: the decoder-only (GPT) block of chapter 09
+Test(ch06_encoder, causal_backward_matches_finite_differences) { check_encoder(NULL, 0.0f, 0, 1); }
+
+Test(ch06_encoder, causal_block_never_looks_ahead) {
+    Rng rng;
+    rng_seed(&rng, 8);
+    EncBlock blk;
+    EncCache cache;
+    enc_block_create(&blk, "enc.0", C, NH, H, 1, &rng);
+    blk.causal = 1;
+    enc_cache_alloc(&cache, B, TS, C, NH, H);
+    const int n = B * TS * C;
+    float *x = fzeros(n), *y = fzeros(n), *y2 = fzeros(n);
+    fill_normal(x, n, 1, &rng);
+    enc_block_forward(&blk, &cache, y, x, NULL, 0, NULL, B, TS);
+    for (int c = 0; c < C; c++) x[(TS - 1) * C + c] += 1.0f;   // change the last token of row 0
+    enc_block_forward(&blk, &cache, y2, x, NULL, 0, NULL, B, TS);
+    for (int i = 0; i < (TS - 1) * C; i++) cr_assert_eq(y[i], y2[i], "an earlier position saw the last one");
+    int changed = 0;
+    for (int c = 0; c < C; c++) changed += y[(TS - 1) * C + c] != y2[(TS - 1) * C + c];
+    cr_assert_gt(changed, 0);
+    free(x), free(y), free(y2);
+    enc_cache_free(&cache);
+    enc_block_free(&blk);
+}
+
+// A FeedForward that is another FFN: the block must call it in place of its own, and
+// pass it the gradient. Built with H = 0 (no FFN of its own), the block with the hook
+// computes what a block with that FFN inside computes.
+typedef struct {
+    Ffn *f;
+    FfnCache *c;
+} HookCtx;
+static void hook_forward(void *ctx, float *y, const float *x, int N, Rng *rng) {
+    (void)rng;
+    HookCtx *h = ctx;
+    ffn_forward(h->f, h->c, y, x, N);
+}
+static void hook_backward(void *ctx, float *d_x, const float *d_y, const float *x, int N) {
+    HookCtx *h = ctx;
+    ffn_backward(h->f, h->c, d_x, d_y, x, N);
+}
+
+Test(ch06_encoder, a_replaced_feed_forward_is_the_one_used) {
+    Rng rng, rng2;
+    rng_seed(&rng, 12), rng_seed(&rng2, 12);
+    EncBlock inside, hooked;
+    EncCache ci, ch;
+    enc_block_create(&inside, "enc.0", C, NH, H, 1, &rng);
+    enc_block_create(&hooked, "enc.0", C, NH, 0, 1, &rng2);   // the same draws up to the FFN
+    TensorList pi = {0}, ph = {0};
+    enc_block_params(&inside, &pi), enc_block_params(&hooked, &ph);
+    cr_assert_eq(ph.count, pi.count - 4, "H = 0: no FFN tensors");
+    for (int t = 0; t < ph.count; t++) memcpy(ph.items[t]->data, pi.items[t]->data, sizeof(float) * pi.items[t]->size);
+    FfnCache fc;
+    ffn_cache_alloc(&fc, B * TS, H);
+    HookCtx hc = {&inside.ffn, &fc};
+    FeedForward ff = {hook_forward, hook_backward, &hc};
+    hooked.ff = &ff;
+    enc_cache_alloc(&ci, B, TS, C, NH, H), enc_cache_alloc(&ch, B, TS, C, NH, 0);
+    const int n = B * TS * C;
+    float *x = fzeros(n), *yi = fzeros(n), *yh = fzeros(n), *r = fzeros(n), *dxi = fzeros(n), *dxh = fzeros(n);
+    fill_normal(x, n, 1, &rng), fill_normal(r, n, 1, &rng);
+    enc_block_forward(&inside, &ci, yi, x, NULL, 0, NULL, B, TS);
+    enc_block_forward(&hooked, &ch, yh, x, NULL, 0, NULL, B, TS);
+    for (int i = 0; i < n; i++) cr_assert_float_eq(yh[i], yi[i], 1e-6, "y[%d]", i);
+    tensorlist_zero_grad(&pi), tensorlist_zero_grad(&ph);
+    enc_block_backward(&inside, &ci, dxi, r, x, B, TS);
+    float *w1_grad = fzeros(inside.ffn.w1.size);
+    memcpy(w1_grad, inside.ffn.w1.grad, sizeof(float) * inside.ffn.w1.size);
+    tensor_zero_grad(&inside.ffn.w1);
+    enc_block_backward(&hooked, &ch, dxh, r, x, B, TS);
+    for (int i = 0; i < n; i++) cr_assert_float_eq(dxh[i], dxi[i], 1e-5, "d_x[%d]", i);
+    for (size_t i = 0; i < inside.ffn.w1.size; i++)   // the hook's FFN got the same gradient
+        cr_assert_float_eq(inside.ffn.w1.grad[i], w1_grad[i], 1e-5, "fc1 grad %zu", i);
+    free(x), free(yi), free(yh), free(r), free(dxi), free(dxh), free(w1_grad);
+    tensorlist_free(&pi), tensorlist_free(&ph);
+    ffn_cache_free(&fc), enc_cache_free(&ci), enc_cache_free(&ch);
+    enc_block_free(&inside), enc_block_free(&hooked);
 }
 
 // The post-LN output is a layer norm's: with unit gains and zero shifts every row has

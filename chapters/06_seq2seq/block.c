@@ -25,6 +25,17 @@ static void add_rows(float *y, const float *a, const float *b, size_t n) {
 
 // ---- encoder -------------------------------------------------------------------------------
 
+// The feed-forward branch: the block's FFN, or what replaces it (blk->ff).
+static void branch_forward(const EncBlock *blk, EncCache *c, float *y, const float *x, int N, Rng *rng) {
+    if (blk->ff) blk->ff->forward(blk->ff->ctx, y, x, N, rng);
+    else ffn_forward(&blk->ffn, &c->ffn, y, x, N);
+}
+
+static void branch_backward(EncBlock *blk, EncCache *c, float *d_x, const float *d_y, const float *x, int N) {
+    if (blk->ff) blk->ff->backward(blk->ff->ctx, d_x, d_y, x, N);
+    else ffn_backward(&blk->ffn, &c->ffn, d_x, d_y, x, N);
+}
+
 void enc_block_create(EncBlock *blk, const char *prefix, int C, int NH, int H, int use_gelu, Rng *rng) {
     char name[TENSOR_NAME_LEN];
     blk->C = C;
@@ -32,22 +43,25 @@ void enc_block_create(EncBlock *blk, const char *prefix, int C, int NH, int H, i
     sub_prefix(name, sizeof name, prefix, "attn");
     mha_create(&blk->attn, name, C, NH, rng);
     norm_params(&blk->ln2_g, &blk->ln2_b, prefix, "ln2", C);
-    sub_prefix(name, sizeof name, prefix, "ffn");
-    ffn_create(&blk->ffn, name, C, H, use_gelu, rng);
-    blk->post_ln = 0, blk->ln_eps = LAYERNORM_EPS;
+    memset(&blk->ffn, 0, sizeof blk->ffn);
+    if (H > 0) {
+        sub_prefix(name, sizeof name, prefix, "ffn");
+        ffn_create(&blk->ffn, name, C, H, use_gelu, rng);
+    }
+    blk->post_ln = 0, blk->ln_eps = LAYERNORM_EPS, blk->causal = 0, blk->ff = NULL;
 }
 
 void enc_block_free(EncBlock *blk) {
     tensor_free(&blk->ln1_g), tensor_free(&blk->ln1_b), tensor_free(&blk->ln2_g), tensor_free(&blk->ln2_b);
     mha_free(&blk->attn);
-    ffn_free(&blk->ffn);
+    if (blk->ffn.H) ffn_free(&blk->ffn);
 }
 
 void enc_block_params(EncBlock *blk, TensorList *list) {
     tensorlist_add(list, &blk->ln1_g), tensorlist_add(list, &blk->ln1_b);
     mha_params(&blk->attn, list);
     tensorlist_add(list, &blk->ln2_g), tensorlist_add(list, &blk->ln2_b);
-    ffn_params(&blk->ffn, list);
+    if (blk->ffn.H) ffn_params(&blk->ffn, list);
 }
 
 void enc_cache_alloc(EncCache *c, int B, int T, int C, int NH, int H) {
@@ -57,7 +71,8 @@ void enc_cache_alloc(EncCache *c, int B, int T, int C, int NH, int H) {
     for (size_t i = 0; i < sizeof full / sizeof full[0]; i++) *full[i] = fzeros(n);
     c->a_mean = fzeros(rows), c->a_rstd = fzeros(rows), c->b_mean = fzeros(rows), c->b_rstd = fzeros(rows);
     mha_cache_alloc(&c->attn, B, T, C, NH);
-    ffn_cache_alloc(&c->ffn, B * T, H);
+    memset(&c->ffn, 0, sizeof c->ffn);
+    if (H > 0) ffn_cache_alloc(&c->ffn, B * T, H);
 }
 
 void enc_cache_free(EncCache *c) {
@@ -65,7 +80,7 @@ void enc_cache_free(EncCache *c) {
                      c->a_mean, c->a_rstd, c->b_mean, c->b_rstd};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     mha_cache_free(&c->attn);
-    ffn_cache_free(&c->ffn);
+    if (c->ffn.N) ffn_cache_free(&c->ffn);
     memset(c, 0, sizeof *c);
 }
 
@@ -74,11 +89,11 @@ static void enc_post_forward(const EncBlock *blk, EncCache *c, float *y, const f
                              float p, Rng *rng, int B, int T) {
     const int C = blk->C, N = B * T;
     const size_t n = (size_t)N * C;
-    mha_forward(&blk->attn, &c->attn, c->s, x, lengths, 0, B, T);
+    mha_forward(&blk->attn, &c->attn, c->s, x, lengths, blk->causal, B, T);
     dropout_forward(c->s, c->s_mask, c->s, (int)n, p, rng != NULL, rng);
     add_rows(c->a, x, c->s, n);                                   // a = x + drop(attn)
     layernorm_forward_eps(c->h, c->a_mean, c->a_rstd, c->a, blk->ln1_g.data, blk->ln1_b.data, N, C, blk->ln_eps);
-    ffn_forward(&blk->ffn, &c->ffn, c->f, c->h, N);
+    branch_forward(blk, c, c->f, c->h, N, rng);
     dropout_forward(c->f, c->f_mask, c->f, (int)n, p, rng != NULL, rng);
     add_rows(c->b, c->h, c->f, n);                                // b = h + drop(ffn)
     layernorm_forward_eps(y, c->b_mean, c->b_rstd, c->b, blk->ln2_g.data, blk->ln2_b.data, N, C, blk->ln_eps);
@@ -96,7 +111,7 @@ static void enc_post_backward(EncBlock *blk, EncCache *c, float *d_x, const floa
     memcpy(c->d_h, c->d_b, bytes);
     memset(c->d_tmp, 0, bytes);
     dropout_backward(c->d_tmp, c->d_b, c->f_mask, (int)n);
-    ffn_backward(&blk->ffn, &c->ffn, c->d_h, c->d_tmp, c->h, N);
+    branch_backward(blk, c, c->d_h, c->d_tmp, c->h, N);
     // h = LN1(a), a = x + drop(Attn(x))
     memset(c->d_a, 0, bytes);
     layernorm_backward(c->d_a, blk->ln1_g.grad, blk->ln1_b.grad, c->d_h, c->a, c->a_mean, c->a_rstd,
@@ -117,11 +132,11 @@ void enc_block_forward(const EncBlock *blk, EncCache *c, float *y, const float *
     const int C = blk->C, N = B * T;
     const size_t n = (size_t)N * C;
     layernorm_forward(c->a, c->a_mean, c->a_rstd, x, blk->ln1_g.data, blk->ln1_b.data, N, C);
-    mha_forward(&blk->attn, &c->attn, c->s, c->a, lengths, 0, B, T);
+    mha_forward(&blk->attn, &c->attn, c->s, c->a, lengths, blk->causal, B, T);
     dropout_forward(c->s, c->s_mask, c->s, (int)n, p, rng != NULL, rng);
     add_rows(c->h, x, c->s, n);                                   // h = x + drop(attn)
     layernorm_forward(c->b, c->b_mean, c->b_rstd, c->h, blk->ln2_g.data, blk->ln2_b.data, N, C);
-    ffn_forward(&blk->ffn, &c->ffn, c->f, c->b, N);
+    branch_forward(blk, c, c->f, c->b, N, rng);
     dropout_forward(c->f, c->f_mask, c->f, (int)n, p, rng != NULL, rng);
     add_rows(y, c->h, c->f, n);                                   // y = h + drop(ffn)
 }
@@ -137,7 +152,7 @@ void enc_block_backward(EncBlock *blk, EncCache *c, float *d_x, const float *d_y
     memcpy(c->d_h, d_y, bytes);
     memset(c->d_tmp, 0, bytes), memset(c->d_b, 0, bytes);
     dropout_backward(c->d_tmp, d_y, c->f_mask, (int)n);
-    ffn_backward(&blk->ffn, &c->ffn, c->d_b, c->d_tmp, c->b, N);
+    branch_backward(blk, c, c->d_b, c->d_tmp, c->b, N);
     layernorm_backward(c->d_h, blk->ln2_g.grad, blk->ln2_b.grad, c->d_b, c->h, c->b_mean, c->b_rstd,
                        blk->ln2_g.data, N, C);
     // h = x + drop(Attn(LN1(x))): the same again, one level down

@@ -22,6 +22,16 @@
 
 // ---- encoder block -------------------------------------------------------------------------
 
+// The feed-forward branch of an encoder block, when it is not the block's own FFN:
+// chapter 09 puts a mixture of experts there. forward: x (N,C) -> y (N,C); backward
+// accumulates (+=) into d_x and the layer's own grads. ctx holds the layer and its
+// cache (the block's caller owns both).
+typedef struct {
+    void (*forward)(void *ctx, float *y, const float *x, int N, Rng *rng);
+    void (*backward)(void *ctx, float *d_x, const float *d_y, const float *x, int N);
+    void *ctx;
+} FeedForward;
+
 typedef struct {
     int C;
     Tensor ln1_g, ln1_b, ln2_g, ln2_b;   // (C) each: "<prefix>.ln1.weight", ...
@@ -32,6 +42,11 @@ typedef struct {
     //   h = LN1(x + drop(SelfAttn(x)));  y = LN2(h + drop(FFN(h)))                   (6.11')
     int post_ln;
     float ln_eps;
+    // Also set after creation: causal = 1 lets position t attend to positions <= t only,
+    // which makes the encoder block a decoder-only (GPT) block (chapter 09). ff not NULL
+    // replaces the FFN branch; create the block with H = 0 then, and it has no FFN.
+    int causal;
+    const FeedForward *ff;
 } EncBlock;
 
 typedef struct {
@@ -45,6 +60,7 @@ typedef struct {
     FfnCache ffn;
 } EncCache;
 
+// H = 0: no FFN of its own (set blk->ff before the first forward).
 void enc_block_create(EncBlock *blk, const char *prefix, int C, int NH, int H, int use_gelu, Rng *rng);
 void enc_block_free(EncBlock *blk);
 void enc_block_params(EncBlock *blk, TensorList *list);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "chapters/02_backprop/layers.h"
-#include "chapters/03_imdb_sentiment/embedding.h"
 #include "chapters/05_normalization/layernorm.h"
 #include "chapters/06_seq2seq/posenc.h"
 #include "chapters/06_seq2seq/smoothing.h"
@@ -99,25 +98,6 @@ void s2s_cache_free(S2SCache *c, const S2SModel *m) {
     memset(c, 0, sizeof *c);
 }
 
-// x (B,T,C) = E[ids] sqrt(C) + positions 0..T-1
-static void embed(const S2SModel *m, float *x, const int *ids, int B, int T) {
-    const int C = m->cfg.C;
-    const float scale = sqrtf((float)C);
-    embedding_forward(x, m->tok_emb.data, ids, B * T, C);
-    for (size_t i = 0; i < (size_t)B * T * C; i++) x[i] *= scale;
-    posenc_add_forward(x, m->pos_table, B, T, C);
-}
-
-// The transpose of embed: d_E[ids] += sqrt(C) d_x, d_P += sum_b d_x (learned positions).
-static void embed_backward(S2SModel *m, float *scratch, const float *d_x, const int *ids, int B, int T) {
-    const int C = m->cfg.C;
-    const size_t n = (size_t)B * T * C;
-    const float scale = sqrtf((float)C);
-    for (size_t i = 0; i < n; i++) scratch[i] = d_x[i] * scale;
-    embedding_backward(m->tok_emb.grad, scratch, ids, B * T, C);
-    if (m->cfg.learned_pos) posenc_add_backward(m->pos_emb.grad, d_x, B, T, C);
-}
-
 static void check_sizes(const S2SCache *c, int B, int Ts, int Tt) {
     if (B > c->B || Ts > c->Ts || Tt > c->Tt)
         DIE("seq2seq: batch %d x (%d, %d) exceeds the cache (%d x (%d, %d))", B, Ts, Tt, c->B, c->Ts, c->Tt);
@@ -128,7 +108,7 @@ void s2s_encode(const S2SModel *m, S2SCache *c, const int *src, const int *src_l
     const int C = m->cfg.C;
     // slots are spaced for the cache's capacity, so encode and backward agree on them
     const size_t slot = (size_t)c->B * c->Ts * C;
-    embed(m, c->enc_x, src, B, Ts);
+    embed_forward(c->enc_x, m->tok_emb.data, m->pos_table, src, B, Ts, C);
     for (int l = 0; l < m->cfg.layers; l++)
         enc_block_forward(&m->enc[l], &c->enc[l], c->enc_x + (l + 1) * slot, c->enc_x + l * slot, src_len,
                           m->cfg.dropout, rng, B, Ts);
@@ -141,7 +121,7 @@ void s2s_decode(const S2SModel *m, S2SCache *c, const int *tgt_in, const int *tg
     check_sizes(c, B, Ts, Tt);
     const int C = m->cfg.C;
     const size_t slot = (size_t)c->B * c->Tt * C;
-    embed(m, c->dec_x, tgt_in, B, Tt);
+    embed_forward(c->dec_x, m->tok_emb.data, m->pos_table, tgt_in, B, Tt, C);
     for (int l = 0; l < m->cfg.layers; l++)
         dec_block_forward(&m->dec[l], &c->dec[l], c->dec_x + (l + 1) * slot, c->dec_x + l * slot, c->mem, tgt_len,
                           src_len, m->cfg.dropout, rng, B, Tt, Ts);
@@ -180,7 +160,7 @@ void s2s_backward(S2SModel *m, S2SCache *c, const int *src, const int *tgt_in, c
         float *t = d_cur;
         d_cur = d_prev, d_prev = t;
     }
-    embed_backward(m, c->d_tmp, d_cur, tgt_in, B, Tt);
+    embed_backward(m->tok_emb.grad, m->cfg.learned_pos ? m->pos_emb.grad : NULL, c->d_tmp, d_cur, tgt_in, B, Tt, m->cfg.C);
     // encoder, from the memory down
     d_cur = c->d_enc, d_prev = c->d_enc + ns;
     memset(d_cur, 0, sizeof(float) * ns);
@@ -192,5 +172,5 @@ void s2s_backward(S2SModel *m, S2SCache *c, const int *src, const int *tgt_in, c
         float *t = d_cur;
         d_cur = d_prev, d_prev = t;
     }
-    embed_backward(m, c->d_tmp, d_cur, src, B, Ts);
+    embed_backward(m->tok_emb.grad, m->cfg.learned_pos ? m->pos_emb.grad : NULL, c->d_tmp, d_cur, src, B, Ts, m->cfg.C);
 }

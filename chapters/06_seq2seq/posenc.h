@@ -15,4 +15,11 @@ void posenc_add_forward(float *x, const float *pe, int B, int T, int C);
 // The learned table's gradient: d_pe[t] += sum_b d_x[b,t]                          (6.2)
 void posenc_add_backward(float *d_pe, const float *d_x, int B, int T, int C);
 
+// A Transformer's input: x (B,T,C) = E[ids] sqrt(C) + pe[0..T), E (V,C), ids (B,T).
+void embed_forward(float *x, const float *tok_emb, const float *pe, const int *ids, int B, int T, int C);
+// Its transpose: d_E[ids] += sqrt(C) d_x, and d_pe += sum_b d_x when the positions are
+// learned (d_pe NULL: fixed). scratch (B,T,C).
+void embed_backward(float *d_tok_emb, float *d_pe, float *scratch, const float *d_x, const int *ids, int B, int T,
+                    int C);
+
 #endif

@@ -1,0 +1,109 @@
+// tests/test_09_lm.c: chapter 09's language model, dense and with MoE layers: the
+// gradient of the whole model (cross-entropy + the auxiliary losses) against central
+// finite differences, with the routing fixed; it never looks ahead; the parameter
+// counts.
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chapters/09_moe/lm.h"
+#include "common/gradcheck.h"
+#include "common/mem.h"
+
+enum { V = 11, B = 2, T = 5 };
+
+static LmConfig tiny(int moe) {
+    LmConfig c = {.vocab = V, .C = 8, .NH = 2, .layers = 2, .T = T, .H = 16, .moe = moe, .expert_H = 6,
+                  .moe_cfg = {.E = 4, .k = 2, .capacity_factor = 1.0f, .renormalize = 1, .aux_coef = 0.3f, .z_coef = 0.1f}};
+    return c;
+}
+
+typedef struct {
+    Lm *m;
+    LmCache *c;
+    const int *ids;
+} LmCtx;
+
+static double lm_loss(void *v) {
+    LmCtx *t = v;
+    double ce = lm_forward(t->m, t->c, t->ids, NULL, B, T);
+    return ce + t->c->aux_loss + t->c->z_loss;
+}
+
+static void check_lm(int moe) {
+    Rng rng;
+    rng_seed(&rng, 95);
+    LmConfig cfg = tiny(moe);
+    Lm m;
+    lm_create(&m, &cfg, &rng);
+    for (int t = 0; t < m.params.count; t++) {   // gains, shifts and biases away from 1 and 0
+        Tensor *p = m.params.items[t];
+        if (p->ndim == 1)
+            for (size_t i = 0; i < p->size; i++) p->data[i] += 0.3f * rng_normal(&rng);
+        if (strstr(p->name, "router"))   // confident routing: the choices are far from ties
+            for (size_t i = 0; i < p->size; i++) p->data[i] = rng_normal(&rng);
+    }
+    LmCache c;
+    lm_cache_alloc(&c, &m, B, T);
+    int ids[B * (T + 1)];
+    for (int i = 0; i < B * (T + 1); i++) ids[i] = rng_int(&rng, V);
+    LmCtx ctx = {&m, &c, ids};
+    tensorlist_zero_grad(&m.params);
+    lm_loss(&ctx);
+    if (moe)
+        for (int l = 0; l < cfg.layers; l++) c.moe[l].fix_routing = 1;
+    lm_backward(&m, &c, ids, B, T);
+    for (int t = 0; t < m.params.count; t++) {
+        Tensor *p = m.params.items[t];
+        float *g = malloc(sizeof(float) * p->size);
+        memcpy(g, p->grad, sizeof(float) * p->size);
+        double err = gradcheck(lm_loss, &ctx, p->data, g, p->size);
+        free(g);
+        cr_assert_lt(err, 1e-2, "%s %s: max relative error %g", moe ? "moe" : "dense", p->name, err);
+    }
+    lm_cache_free(&c, &m), lm_free(&m);
+}
+
+Test(ch09_lm, dense_backward_matches_finite_differences) { check_lm(0); }
+Test(ch09_lm, moe_backward_matches_finite_differences) { check_lm(1); }
+
+Test(ch09_lm, the_last_token_changes_no_earlier_prediction) {
+    Rng rng;
+    rng_seed(&rng, 96);
+    LmConfig cfg = tiny(1);
+    // Capacity is where a later token CAN reach an earlier one: second choices are
+    // placed after every first choice, so a later token's first choice can fill the
+    // expert an earlier token chose second, and drop it (README 09.3). With room for
+    // every token (cap = ceil(2 x 2 x 5 / 4) = 5) nothing is ever dropped.
+    cfg.moe_cfg.capacity_factor = 2.0f;
+    Lm m;
+    lm_create(&m, &cfg, &rng);
+    LmCache c;
+    lm_cache_alloc(&c, &m, 1, T);
+    int ids[T + 1] = {1, 2, 3, 4, 5, 6};
+    lm_forward(&m, &c, ids, NULL, 1, T);
+    float before[T * V];
+    memcpy(before, c.logits, sizeof before);
+    ids[T - 1] = 9;   // the last input token
+    lm_forward(&m, &c, ids, NULL, 1, T);
+    for (int l = 0; l < cfg.layers; l++) cr_assert_eq(c.moe[l].stats.dropped, 0);
+    for (int i = 0; i < (T - 1) * V; i++) cr_assert_eq(c.logits[i], before[i], "logit %d", i);
+    lm_cache_free(&c, &m), lm_free(&m);
+}
+
+Test(ch09_lm, parameter_counts) {
+    Rng rng;
+    rng_seed(&rng, 97);
+    LmConfig dense_cfg = tiny(0), moe_cfg = tiny(1);
+    Lm dense, moe;
+    lm_create(&dense, &dense_cfg, &rng), lm_create(&moe, &moe_cfg, &rng);
+    // embeddings 11x8 + 5x8 = 128; per block: 2 norms 32, attention 4 (64 + 8) = 288;
+    // dense FFN 8x16 + 16 + 16x8 + 8 = 280; final norm 16
+    cr_assert_eq(lm_params_total(&dense), 128 + 2 * (32 + 288 + 280) + 16);
+    cr_assert_eq(lm_params_active(&dense), lm_params_total(&dense));
+    // MoE block: router 4x8 = 32, 4 experts of 8x6 + 6 + 6x8 + 8 = 110; active: 2 of them
+    cr_assert_eq(lm_params_total(&moe), 128 + 2 * (32 + 288 + 32 + 4 * 110) + 16);
+    cr_assert_eq(lm_params_active(&moe), 128 + 2 * (32 + 288 + 32 + 2 * 110) + 16);
+    lm_free(&dense), lm_free(&moe);
+}

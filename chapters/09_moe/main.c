@@ -1,0 +1,317 @@
+// ch09: a sparse Mixture-of-Experts language model on WikiText-2, against dense models
+// of the same active compute and of the same total parameters. README.md.
+//
+//   build/bin/ch09 --quick                       every model on the samples (make run)
+//   build/bin/ch09 --data datasets               the full comparison
+//   build/bin/ch09 --data datasets --model moe-top1 --aux 0    one run: the collapse
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chapters/07_bert/corpus.h"
+#include "chapters/07_bert/wordpiece.h"
+#include "chapters/09_moe/lm.h"
+#include "chapters/09_moe/train.h"
+#include "common/cli.h"
+#include "common/err.h"
+#include "common/io.h"
+#include "common/mem.h"
+#include "common/svg.h"
+#include "common/timer.h"
+
+typedef struct {
+    CommonOpts common;
+    const char *vocab, *model;
+    int compare, layers, width, heads, ffn, experts, batch, seq_len, log_every, eval_every, eval_max, noisy;
+    int steps, warmup;
+    float capacity, aux, z, lr, dropout, weight_decay, clip;
+} Opts;
+
+// The models of the comparison (README 09.5).
+static const char *const MODELS[] = {"dense", "moe-top1", "moe-top2", "dense-wide", "moe-top1-noaux"};
+enum { N_MODELS = 5 };
+
+static int model_index(const char *name) {
+    for (int i = 0; i < N_MODELS; i++)
+        if (!strcmp(name, MODELS[i])) return i;
+    return -1;
+}
+
+// dense: FFN of width ffn; moe-top1: E experts of width ffn, one per token (the same
+// active compute); moe-top2: E experts of width ffn/2, two per token (the same again);
+// dense-wide: one FFN of width E ffn (the same total parameters as moe-top1);
+// moe-top1-noaux: moe-top1 without the load-balancing loss.
+static LmConfig model_config(const Opts *o, int which, int vocab) {
+    LmConfig c = {.vocab = vocab, .C = o->width, .NH = o->heads, .layers = o->layers, .T = o->seq_len, .H = o->ffn,
+                  .dropout = o->dropout};
+    MoeConfig mc = {.E = o->experts, .k = 1, .capacity_factor = o->capacity, .noisy = o->noisy, .aux_coef = o->aux,
+                    .z_coef = o->z};
+    switch (which) {
+    case 1: c.moe = 1, c.expert_H = o->ffn, c.moe_cfg = mc; break;
+    case 2: c.moe = 1, c.expert_H = o->ffn / 2, c.moe_cfg = mc, c.moe_cfg.k = 2, c.moe_cfg.renormalize = 1; break;
+    case 3: c.H = o->ffn * o->experts; break;
+    case 4: c.moe = 1, c.expert_H = o->ffn, c.moe_cfg = mc, c.moe_cfg.aux_coef = 0; break;
+    default: break;
+    }
+    return c;
+}
+
+static int read_stream(const char *path, const WordPiece *wp, IdList *stream) {
+    char err[1024];
+    DocList docs = {0};
+    if (corpus_wikitext(&docs, path, err, sizeof err)) die(path, 0, "%s", err);
+    WpStats st = {0};
+    corpus_encode(&docs, wp, stream, &st);
+    printf("%s: %d articles, %ld tokens (%.2f per word)\n", path, docs.n, stream->n,
+           (double)stream->n / (double)(st.words ? st.words : 1));
+    doclist_free(&docs);
+    return 0;
+}
+
+typedef struct {
+    int which;
+    double val_loss, tok_s, seconds, macs, last_drop, last_cv, last_max_mean, last_entropy;
+    size_t params_total, params_active;
+    int dead;
+    LmCurve curve;
+} RunResult;
+
+// Means of the routing statistics over the points of the last 10% of the steps, all
+// MoE layers together; dead experts: none routed to them over that stretch, in any layer.
+static void routing_tail(RunResult *r, const LmConfig *cfg, long steps) {
+    int n = 0, E = cfg->moe_cfg.E, L = cfg->layers;
+    long load[LM_MAX_LAYERS][MOE_MAX_EXPERTS] = {{0}};
+    for (int i = 0; i < r->curve.n; i++) {
+        const LmPoint *p = &r->curve.points[i];
+        if (p->step <= steps - steps / 10) continue;
+        for (int l = 0; l < L; l++) {
+            r->last_drop += p->drop[l], r->last_cv += p->cv[l], r->last_max_mean += p->max_mean[l];
+            r->last_entropy += p->entropy[l];
+            for (int e = 0; e < E; e++) load[l][e] += p->load[l][e];
+        }
+        n += L;
+    }
+    if (n) r->last_drop /= n, r->last_cv /= n, r->last_max_mean /= n, r->last_entropy /= n;
+    r->dead = 0;
+    for (int l = 0; l < L; l++)
+        for (int e = 0; e < E; e++) r->dead += load[l][e] == 0;
+}
+
+static void routing_figures(const Opts *o, const RunResult *r, const LmConfig *cfg) {
+    char dir[4200], path[4400];
+    path_join(dir, sizeof dir, o->common.out, MODELS[r->which]);
+    if (make_dirs(dir)) die(dir, 0, "cannot create the directory");
+    const LmCurve *cv = &r->curve;
+    const int E = cfg->moe_cfg.E, L = cfg->layers, n = cv->n, mid = L / 2;
+    // tokens per expert over training, the middle layer: rows = experts, columns = points
+    float *heat = fzeros((size_t)E * n + 1);
+    for (int i = 0; i < n; i++) {
+        long total = 0;
+        for (int e = 0; e < E; e++) total += cv->points[i].load[mid][e];
+        for (int e = 0; e < E; e++) heat[e * n + i] = total ? (float)cv->points[i].load[mid][e] / (float)total : 0;
+    }
+    char title[200];
+    snprintf(title, sizeof title, "%s, layer %d: share of the choices per expert (rows) over training (columns)",
+             MODELS[r->which], mid);
+    svg_heatmap(path_join(path, sizeof path, dir, "expert_load.svg"), title, heat, E, n, NULL, NULL, 0);
+    free(heat);
+    float *x = fzeros((size_t)n + 1), *ys[6];
+    for (int k = 0; k < 6; k++) ys[k] = fzeros((size_t)n + 1);
+    for (int i = 0; i < n; i++) {
+        const LmPoint *p = &cv->points[i];
+        x[i] = (float)p->step;
+        for (int l = 0; l < L; l++) {
+            ys[0][i] += (float)p->cv[l] / L, ys[1][i] += (float)p->max_mean[l] / L;
+            ys[2][i] += (float)(100 * p->drop[l]) / L, ys[3][i] += (float)p->entropy[l] / L;
+        }
+        ys[4][i] = (float)p->aux, ys[5][i] = (float)p->z;
+    }
+    SvgSeries s_load[2] = {{"coefficient of variation", x, ys[0], n}, {"max / mean", x, ys[1], n}};
+    SvgPlot p_load = {"Expert load (mean over layers)", "step", "", 0, 0, 0, 0};
+    svg_line_plot(path_join(path, sizeof path, dir, "load_balance.svg"), &p_load, s_load, 2);
+    SvgSeries s_drop = {"dropped choices (%)", x, ys[2], n};
+    SvgPlot p_drop = {"Dropped by full experts", "step", "% of the choices", 0, 0, 0, 0};
+    svg_line_plot(path_join(path, sizeof path, dir, "drop_rate.svg"), &p_drop, &s_drop, 1);
+    SvgSeries s_ent = {"router entropy (nats)", x, ys[3], n};
+    SvgPlot p_ent = {"Router entropy (ln E = uniform)", "step", "nats", 0, 0, 0, 0};
+    svg_line_plot(path_join(path, sizeof path, dir, "router_entropy.svg"), &p_ent, &s_ent, 1);
+    SvgSeries s_aux[2] = {{"load-balancing loss (alpha included)", x, ys[4], n}, {"router z-loss (beta included)", x, ys[5], n}};
+    SvgPlot p_aux = {"Auxiliary losses (sum over layers)", "step", "", 1, 0, 0, 0};
+    svg_line_plot(path_join(path, sizeof path, dir, "aux_losses.svg"), &p_aux, s_aux, 2);
+    free(x);
+    for (int k = 0; k < 6; k++) free(ys[k]);
+}
+
+static void write_curve(const Opts *o, const RunResult *r, const LmConfig *cfg) {
+    char dir[4200], path[4400], err[512];
+    path_join(dir, sizeof dir, o->common.out, MODELS[r->which]);
+    if (make_dirs(dir)) die(dir, 0, "cannot create the directory");
+    AtomicFile af;
+    if (atomic_open(&af, path_join(path, sizeof path, dir, "curve.csv"), err, sizeof err)) die(path, 0, "%s", err);
+    fprintf(af.fp, "step,lr,train_loss,val_loss,aux,z,cv,max_mean,drop,entropy,seconds,tokens\n");
+    const int L = cfg->layers;
+    for (int i = 0; i < r->curve.n; i++) {
+        const LmPoint *p = &r->curve.points[i];
+        double cv = 0, mm = 0, drop = 0, ent = 0;
+        for (int l = 0; l < L && cfg->moe; l++) cv += p->cv[l] / L, mm += p->max_mean[l] / L, drop += p->drop[l] / L, ent += p->entropy[l] / L;
+        fprintf(af.fp, "%ld,%g,%.5f,%.5f,%.6f,%.6f,%.4f,%.4f,%.5f,%.4f,%.2f,%.0f\n", p->step, (double)p->lr,
+                p->train_loss, p->val_loss, p->aux, p->z, cv, mm, drop, ent, p->seconds, p->tokens);
+    }
+    if (atomic_commit(&af, err, sizeof err)) die(path, 0, "%s", err);
+}
+
+static RunResult run_model(const Opts *o, int which, const WordPiece *wp, const IdList *train, const IdList *val) {
+    RunResult r = {.which = which};
+    LmConfig cfg = model_config(o, which, wordpiece_size(wp));
+    char err[512];
+    if (lm_check_config(&cfg, err, sizeof err)) die(MODELS[which], 0, "%s", err);
+    Rng rng;
+    rng_seed(&rng, (uint64_t)o->common.seed);
+    Lm m;
+    lm_create(&m, &cfg, &rng);
+    r.params_total = lm_params_total(&m), r.params_active = lm_params_active(&m);
+    r.macs = lm_macs_per_token(&m, o->seq_len);
+    printf("\n== %s: %zu parameters, %zu active per token, %.2f M multiply-adds per token\n", MODELS[which],
+           r.params_total, r.params_active, r.macs / 1e6);
+    LmTrainOpts to = {.batch = o->batch, .T = o->seq_len, .steps = o->steps, .warmup = o->warmup, .lr = o->lr,
+                      .weight_decay = o->weight_decay, .clip = o->clip, .log_every = o->log_every,
+                      .eval_every = o->eval_every, .eval_max = o->eval_max, .seed = (uint64_t)o->common.seed + 1};
+    lm_train(&m, train->ids, train->n, val->ids, val->n, &to, &r.curve, stdout);
+    const LmPoint *last = &r.curve.points[r.curve.n - 1];
+    r.val_loss = last->val_loss, r.seconds = last->seconds, r.tok_s = last->tokens / last->seconds;
+    if (cfg.moe) {
+        routing_tail(&r, &cfg, o->steps);
+        routing_figures(o, &r, &cfg);
+        printf("routing over the last 10%% of the steps: load cv %.3f, max/mean %.3f, dropped %.2f%%, entropy %.3f "
+               "nats (uniform %.3f), dead experts %d of %d\n",
+               r.last_cv, r.last_max_mean, 100 * r.last_drop, r.last_entropy, log((double)cfg.moe_cfg.E), r.dead,
+               cfg.layers * cfg.moe_cfg.E);
+    }
+    write_curve(o, &r, &cfg);
+    lm_free(&m);
+    return r;
+}
+
+int main(int argc, char **argv) {
+    double t0 = now_seconds();
+    Opts o = {.common = {.seed = 1, .out = "build/ch09"}, .model = "moe-top1", .layers = 4, .width = 256, .heads = 4,
+              .ffn = 1024, .experts = 8, .batch = 16, .seq_len = 128, .log_every = 50, .eval_every = 500,
+              .eval_max = 0, .steps = 2000, .warmup = 200, .capacity = 1.25f, .aux = 1e-2f, .z = 1e-3f, .lr = 1e-3f,
+              .dropout = 0.0f, .weight_decay = 0.1f, .clip = 1.0f};
+    Flag flags[] = {
+        COMMON_FLAGS(o.common),
+        {"vocab", FLAG_STRING, &o.vocab, "chapter 07's vocab.txt (default: OUT/../ch07/checkpoint/vocab.txt)"},
+        {"model", FLAG_STRING, &o.model, "dense, moe-top1, moe-top2, dense-wide or moe-top1-noaux"},
+        {"compare", FLAG_BOOL, &o.compare, "train every model of the comparison, one after the other"},
+        {"layers", FLAG_INT, &o.layers, "Transformer blocks"},
+        {"width", FLAG_INT, &o.width, "model width C"},
+        {"heads", FLAG_INT, &o.heads, "attention heads"},
+        {"ffn", FLAG_INT, &o.ffn, "the dense FFN's hidden width (moe-top1's experts have it, moe-top2's half)"},
+        {"experts", FLAG_INT, &o.experts, "experts per MoE layer (E)"},
+        {"capacity", FLAG_FLOAT, &o.capacity, "capacity factor: an expert takes ceil(factor k N / E) choices"},
+        {"aux", FLAG_FLOAT, &o.aux, "load-balancing loss coefficient alpha (0: none)"},
+        {"z", FLAG_FLOAT, &o.z, "router z-loss coefficient beta (0: none)"},
+        {"noisy", FLAG_BOOL, &o.noisy, "Shazeer's noisy top-k while training"},
+        {"steps", FLAG_INT, &o.steps, "optimiser steps"},
+        {"warmup", FLAG_INT, &o.warmup, "warm-up steps, then linear decay to 0"},
+        {"batch", FLAG_INT, &o.batch, "sequences per step"},
+        {"seq-len", FLAG_INT, &o.seq_len, "tokens of context"},
+        {"lr", FLAG_FLOAT, &o.lr, "peak learning rate (AdamW)"},
+        {"weight-decay", FLAG_FLOAT, &o.weight_decay, "AdamW's decoupled weight decay (not on 1-D tensors)"},
+        {"clip", FLAG_FLOAT, &o.clip, "clip the gradients' global norm to this"},
+        {"dropout", FLAG_FLOAT, &o.dropout, "dropout on every residual branch"},
+        {"log-every", FLAG_INT, &o.log_every, "steps between points of the curves"},
+        {"eval-every", FLAG_INT, &o.eval_every, "steps between validation losses (a multiple of --log-every)"},
+        {"eval-max", FLAG_INT, &o.eval_max, "validation windows used (0: all)"},
+    };
+    cli_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
+              "ch09: a sparse Mixture-of-Experts language model against dense ones");
+    if (o.common.quick) {   // the samples and chapter 07's quick vocabulary
+        if (o.steps == 2000) o.steps = 150, o.warmup = 15, o.log_every = 10, o.eval_every = 50;
+        if (o.width == 256) o.width = 64, o.ffn = 128, o.layers = 2, o.heads = 2, o.seq_len = 64;
+    }
+    int which = model_index(o.model);
+    cli_require(which >= 0, "--model is dense, moe-top1, moe-top2, dense-wide or moe-top1-noaux");
+    cli_require(o.steps >= 1 && o.warmup >= 0 && o.warmup < o.steps, "--steps >= 1 and 0 <= --warmup < --steps");
+    cli_require(o.log_every >= 1 && o.eval_every >= 0 && o.eval_every % o.log_every == 0 && o.eval_max >= 0,
+                "--log-every >= 1, --eval-every a multiple of it, --eval-max >= 0");
+    cli_require(o.batch >= 1 && o.seq_len >= 2 && o.ffn >= 2, "--batch >= 1, --seq-len >= 2, --ffn >= 2");
+    cli_require(o.lr > 0 && o.lr < 1 && o.clip > 0 && o.weight_decay >= 0, "--lr in (0,1), --clip > 0");
+    {   // the MoE settings, checked before any data is read
+        char err[512];
+        LmConfig cfg = model_config(&o, o.compare ? 2 : which, 100);
+        if (lm_check_config(&cfg, err, sizeof err)) {
+            fprintf(stderr, "error: %s (see --help)\n", err);
+            return 2;
+        }
+    }
+
+    char err[1024], vocab_path[4200], dir[4200], path[4400];
+    if (!o.vocab) {
+        char parent[4096];
+        snprintf(parent, sizeof parent, "%s", o.common.out);
+        char *slash = strrchr(parent, '/');
+        if (slash) *slash = 0;
+        else strcpy(parent, ".");
+        path_join(vocab_path, sizeof vocab_path, parent, "ch07/checkpoint/vocab.txt");
+    }
+    const char *vocab = o.vocab ? o.vocab : vocab_path;
+    WordPiece wp;
+    if (wordpiece_load(&wp, vocab, 0, err, sizeof err))
+        die(vocab, 0, "%s\n(chapter 07 writes one: `build/bin/ch07 --quick`, or --vocab FILE)", err);
+    const char *data = o.common.data ? o.common.data : "datasets/samples";
+    IdList train = {0}, val = {0};
+    path_join(dir, sizeof dir, data, "wikitext-2");
+    read_stream(path_join(path, sizeof path, dir, "wiki.train.tokens"), &wp, &train);
+    read_stream(path_join(path, sizeof path, dir, "wiki.valid.tokens"), &wp, &val);
+    if (train.n < o.seq_len + 2 || val.n < o.seq_len + 1)
+        die(dir, 0, "too little text for windows of %d tokens (train %ld, validation %ld)", o.seq_len + 1, train.n,
+            val.n);
+    if (make_dirs(o.common.out)) die(o.common.out, 0, "cannot create the output directory");
+
+    int runs[N_MODELS], n_runs = 0;
+    if (o.compare)
+        for (int i = 0; i < N_MODELS; i++) runs[n_runs++] = i;
+    else runs[n_runs++] = which;
+    RunResult res[N_MODELS];
+    for (int i = 0; i < n_runs; i++) res[i] = run_model(&o, runs[i], &wp, &train, &val);
+
+    printf("\n%-15s %10s %10s %9s %9s %9s %8s %8s %8s %6s\n", "model", "params", "active", "M MAC/tok", "val loss",
+           "ppl", "tok/s", "cv", "max/mean", "drop%");
+    for (int i = 0; i < n_runs; i++) {
+        const RunResult *r = &res[i];
+        printf("%-15s %10zu %10zu %9.2f %9.4f %9.1f %8.0f", MODELS[r->which], r->params_total, r->params_active,
+               r->macs / 1e6, r->val_loss, exp(r->val_loss), r->tok_s);
+        if (r->which == 1 || r->which == 2 || r->which == 4)
+            printf(" %8.3f %8.3f %6.2f\n", r->last_cv, r->last_max_mean, 100 * r->last_drop);
+        else printf(" %8s %8s %6s\n", "-", "-", "-");
+    }
+    if (n_runs > 1) {   // every run's validation loss against the tokens seen
+        SvgSeries s[N_MODELS];
+        float *xs[N_MODELS], *ys[N_MODELS];
+        for (int i = 0; i < n_runs; i++) {
+            const LmCurve *cv = &res[i].curve;
+            xs[i] = fzeros((size_t)cv->n + 1), ys[i] = fzeros((size_t)cv->n + 1);
+            int k = 0;
+            for (int j = 0; j < cv->n; j++)
+                if (!isnan(cv->points[j].val_loss)) xs[i][k] = (float)(cv->points[j].tokens / 1e6), ys[i][k++] = (float)cv->points[j].val_loss;
+            s[i] = (SvgSeries){MODELS[res[i].which], xs[i], ys[i], k};
+        }
+        SvgPlot p = {"Validation loss (WikiText-2)", "training tokens (millions)", "cross-entropy (nats)", 0, 0, 0, 0};
+        svg_line_plot(path_join(path, sizeof path, o.common.out, "val_loss.svg"), &p, s, n_runs);
+        for (int i = 0; i < n_runs; i++) free(xs[i]), free(ys[i]);
+    }
+    printf("RESULT ch=09 task=%s", o.compare ? "compare" : MODELS[which]);
+    for (int i = 0; i < n_runs; i++) {
+        const RunResult *r = &res[i];
+        printf(" %s_val=%.4f %s_tok_s=%.0f", MODELS[r->which], r->val_loss, MODELS[r->which], r->tok_s);
+        if (r->which == 1 || r->which == 2 || r->which == 4)
+            printf(" %s_cv=%.3f %s_max_mean=%.3f %s_drop=%.4f %s_dead=%d", MODELS[r->which], r->last_cv,
+                   MODELS[r->which], r->last_max_mean, MODELS[r->which], r->last_drop, MODELS[r->which], r->dead);
+    }
+    printf(" seconds=%.1f\n", now_seconds() - t0);
+    for (int i = 0; i < n_runs; i++) lmcurve_free(&res[i].curve);
+    idlist_free(&train), idlist_free(&val), wordpiece_free(&wp);
+    return 0;
+}

@@ -203,6 +203,47 @@ Test(ch09_moe, noisy_top2_backward_matches_finite_differences) {
     check_moe(cfg, 1, "noisy top-2");
 }
 
+Test(ch09_moe, grouped_top2_backward_matches_finite_differences) {
+    MoeConfig cfg = config(4, 2, 0.75f);   // 3 groups of 4 tokens, cap 2 each: drops
+    cfg.group_size = 4, cfg.aux_coef = 0.5f, cfg.z_coef = 0.2f;
+    check_moe(cfg, 1, "grouped top-2");
+}
+
+// GShard's groups, as expert parallelism makes them (one per process): the layer over
+// G groups is the layer over each group alone; the load-balancing loss is the mean of
+// the groups' own, the z-loss the mean over all tokens.
+Test(ch09_moe, groups_are_separate_batches) {
+    enum { N = 16, C = 4, H = 5, G = 2 };
+    Rng rng;
+    rng_seed(&rng, 94);
+    MoeConfig cfg = config(4, 2, 0.5f);
+    cfg.group_size = N / G;
+    Moe m;
+    moe_create(&m, "moe", &cfg, C, H, &rng);
+    fill_normal(m.router_w.data, m.router_w.size, 1.0f, &rng);
+    MoeCache c;
+    moe_cache_alloc(&c, &m, N);
+    float x[N * C], y[N * C], y_part[N * C];
+    fill_normal(x, N * C, 1, &rng);
+    double both = moe_forward(&m, &c, y, x, N, NULL);
+    MoeStats grouped = c.stats;
+    cr_assert_eq(grouped.cap, 2);   // ceil(0.5 x 2 x 8 / 4)
+    m.cfg.group_size = 0;
+    double aux = 0, z = 0;
+    long dropped = 0;
+    for (int g = 0; g < G; g++) {
+        moe_forward(&m, &c, y_part + g * (N / G) * C, x + g * (N / G) * C, N / G, NULL);
+        aux += c.stats.aux_loss / G, z += c.stats.z_loss / G, dropped += c.stats.dropped;
+    }
+    for (int i = 0; i < N * C; i++) cr_assert_float_eq(y[i], y_part[i], 1e-6, "y[%d]", i);
+    cr_assert_eq(grouped.dropped, dropped);
+    cr_assert_gt(dropped, 0, "the test wants drops");
+    cr_assert_float_eq(grouped.aux_loss, aux, 1e-7);
+    cr_assert_float_eq(grouped.z_loss, z, 1e-7);
+    cr_assert_float_eq(both, aux + z, 1e-7);
+    moe_cache_free(&c), moe_free(&m);
+}
+
 Test(ch09_moe, each_auxiliary_loss_alone_matches_finite_differences) {
     MoeConfig aux = config(4, 1, 1.25f), z = config(4, 1, 1.25f);
     aux.aux_coef = 1.0f, aux.z_coef = 0;

@@ -23,6 +23,8 @@ int moe_check_config(const MoeConfig *cfg, int n_procs, char *err, size_t err_le
     else if (n_procs < 1 || cfg->E % n_procs)
         snprintf(err, err_len, "E = %d experts cannot be shared evenly by %d processes (E must be a multiple)", cfg->E,
                  n_procs);
+    else if (cfg->group_size < 0)
+        snprintf(err, err_len, "group size %d: 0 (the whole batch) or a number of tokens", cfg->group_size);
     else if (cfg->aux_coef < 0 || cfg->z_coef < 0)
         snprintf(err, err_len, "the loss coefficients must be >= 0 (aux %g, z %g)", (double)cfg->aux_coef,
                  (double)cfg->z_coef);
@@ -75,14 +77,14 @@ void moe_cache_alloc(MoeCache *c, const Moe *m, int N_max) {
     c->lse = xcalloc((size_t)N_max + 1, sizeof(double));
     c->choice = xcalloc(nk + 1, sizeof(int)), c->row = xcalloc(nk + 1, sizeof(int));
     c->row_token = xcalloc((size_t)c->rows_max + 1, sizeof(int));
-    c->gate = fzeros(nk), c->d_gate = fzeros(nk);
+    c->gate = fzeros(nk), c->d_gate = fzeros(nk), c->group_f = fzeros(ne);
     c->xin = fzeros(rc), c->yout = fzeros(rc), c->d_xin = fzeros(rc), c->d_yout = fzeros(rc);
     c->ffn_u = fzeros(rh), c->ffn_a = fzeros(rh), c->ffn_du = fzeros(rh), c->ffn_da = fzeros(rh);
 }
 
 void moe_cache_free(MoeCache *c) {
     free(c->logits), free(c->probs), free(c->d_probs), free(c->d_logits), free(c->noise_eps), free(c->noise_r);
-    free(c->lse), free(c->choice), free(c->row), free(c->row_token), free(c->gate), free(c->d_gate);
+    free(c->lse), free(c->choice), free(c->row), free(c->row_token), free(c->gate), free(c->d_gate), free(c->group_f);
     free(c->xin), free(c->yout), free(c->d_xin), free(c->d_yout);
     free(c->ffn_u), free(c->ffn_a), free(c->ffn_du), free(c->ffn_da);
     memset(c, 0, sizeof *c);
@@ -112,9 +114,12 @@ static void top_k(int *out, const float *z, int E, int k) {
     }
 }
 
-double moe_forward(const Moe *m, MoeCache *c, float *y, const float *x, int N, Rng *rng) {
+void moe_route(const Moe *m, MoeCache *c, const float *x, int N, Rng *rng) {
     const int E = m->cfg.E, k = m->cfg.k, C = m->C;
     if (N > c->N_max) DIE("moe_forward: %d tokens, the cache holds %d", N, c->N_max);
+    const int gs = m->cfg.group_size > 0 ? m->cfg.group_size : N;
+    if (N % gs) DIE("moe_forward: %d tokens are not whole groups of %d", N, gs);
+    const int G = N / gs;
     MoeStats *st = &c->stats;
     memset(st, 0, sizeof *st);
     c->N = N;
@@ -150,16 +155,20 @@ double moe_forward(const Moe *m, MoeCache *c, float *y, const float *x, int N, R
         for (int j = 0; j < k; j++) st->assigned[ch[j]]++;
     }
 
-    // 3. capacity, then the counting sort: the position of each kept choice within its
-    // expert (first choices before second ones), prefix sums, each choice's row
-    st->cap = (int)ceil((double)m->cfg.capacity_factor * k * N / E);
+    // 3. capacity within each group, then the counting sort: the position of each kept
+    // choice within its expert (group by group; in a group first choices before second
+    // ones, each in token order), prefix sums, each choice's row
+    st->cap = (int)ceil((double)m->cfg.capacity_factor * k * gs / E);
     st->choices = (long)N * k;
     int fill[MOE_MAX_EXPERTS] = {0};
-    for (int j = 0; j < k; j++)
-        for (int n = 0; n < N; n++) {
-            int e = c->choice[(size_t)n * k + j];
-            c->row[(size_t)n * k + j] = fill[e] < st->cap ? fill[e]++ : -1;
-        }
+    for (int g = 0; g < G; g++) {
+        int in_group[MOE_MAX_EXPERTS] = {0};
+        for (int j = 0; j < k; j++)
+            for (int n = g * gs; n < (g + 1) * gs; n++) {
+                int e = c->choice[(size_t)n * k + j];
+                c->row[(size_t)n * k + j] = in_group[e] < st->cap ? (in_group[e]++, fill[e]++) : -1;
+            }
+    }
     c->expert_start[0] = 0;
     for (int e = 0; e < E; e++) st->kept[e] = fill[e], c->expert_start[e + 1] = c->expert_start[e] + fill[e];
     st->dropped = st->choices - c->expert_start[E];
@@ -172,14 +181,34 @@ double moe_forward(const Moe *m, MoeCache *c, float *y, const float *x, int N, R
             memcpy(c->xin + (size_t)*r * C, x + (size_t)n * C, sizeof(float) * C);   // dispatch
         }
 
-    // 4. one dense FFN per expert over its contiguous rows
-    for (int e = 0; e < E; e++) {
+    // 4. the auxiliary losses; load balancing within each group, averaged over groups
+    double aux = 0;
+    for (int g = 0; g < G; g++) {
+        long count[MOE_MAX_EXPERTS] = {0};
+        for (int n = g * gs; n < (g + 1) * gs; n++)
+            for (int j = 0; j < k; j++) count[c->choice[(size_t)n * k + j]]++;
+        for (int i = 0; i < E; i++) {
+            double f = (double)count[i] / ((double)gs * k), P = 0;
+            c->group_f[g * E + i] = (float)f;
+            for (int n = g * gs; n < (g + 1) * gs; n++) P += c->probs[(size_t)n * E + i];
+            aux += f * (P / gs) / G;
+        }
+    }
+    st->aux_loss = m->cfg.aux_coef * E * aux;
+    st->z_loss = m->cfg.z_coef * z_sum / N;
+}
+
+void moe_run_experts(const Moe *m, MoeCache *c) {
+    const int C = m->C;
+    for (int e = 0; e < m->cfg.E; e++) {
         FfnCache v = expert_view(c, e, m->H);
         if (v.N) ffn_forward(&m->experts[e], &v, c->yout + (size_t)c->expert_start[e] * C,
                              c->xin + (size_t)c->expert_start[e] * C, v.N);
     }
+}
 
-    // 5. combine: y_n = sum_j g_j FFN_{e_j}(x_n) over the kept choices
+void moe_combine(const Moe *m, MoeCache *c, float *y, int N) {
+    const int k = m->cfg.k, C = m->C;
     memset(y, 0, sizeof(float) * (size_t)N * C);
     for (int n = 0; n < N; n++)
         for (int j = 0; j < k; j++) {
@@ -189,25 +218,17 @@ double moe_forward(const Moe *m, MoeCache *c, float *y, const float *x, int N, R
             float *yn = y + (size_t)n * C;
             for (int i = 0; i < C; i++) yn[i] += g * out[i];
         }
-
-    // 6. the auxiliary losses
-    double aux = 0;
-    for (int i = 0; i < E; i++) {
-        double f = (double)st->assigned[i] / (double)st->choices, P = 0;
-        for (int n = 0; n < N; n++) P += c->probs[(size_t)n * E + i];
-        aux += f * (P / N);
-    }
-    st->aux_loss = m->cfg.aux_coef * E * aux;
-    st->z_loss = m->cfg.z_coef * z_sum / N;
-    return st->aux_loss + st->z_loss;
 }
 
-void moe_backward(Moe *m, MoeCache *c, float *d_x, const float *d_y, const float *x, int N) {
-    const int E = m->cfg.E, k = m->cfg.k, C = m->C;
-    const MoeStats *st = &c->stats;
-    const int rows = c->expert_start[E];
+double moe_forward(const Moe *m, MoeCache *c, float *y, const float *x, int N, Rng *rng) {
+    moe_route(m, c, x, N, rng);
+    moe_run_experts(m, c);
+    moe_combine(m, c, y, N);
+    return c->stats.aux_loss + c->stats.z_loss;
+}
 
-    // combine: d yout_r = g d_y_n; d g = <d_y_n, yout_r> (0 for a dropped choice)
+void moe_combine_backward(const Moe *m, MoeCache *c, const float *d_y, int N) {
+    const int k = m->cfg.k, C = m->C;
     memset(c->d_gate, 0, sizeof(float) * (size_t)N * k);
     for (int n = 0; n < N; n++)
         for (int j = 0; j < k; j++) {
@@ -218,20 +239,27 @@ void moe_backward(Moe *m, MoeCache *c, float *d_x, const float *d_y, const float
             for (int i = 0; i < C; i++) dout[i] = g * dy[i], dot += dy[i] * out[i];
             c->d_gate[(size_t)n * k + j] = dot;
         }
+}
 
-    // the experts, then the scatter of their input gradients back to the tokens
-    memset(c->d_xin, 0, sizeof(float) * (size_t)rows * C);
-    for (int e = 0; e < E; e++) {
+void moe_run_experts_backward(Moe *m, MoeCache *c) {
+    const int C = m->C;
+    memset(c->d_xin, 0, sizeof(float) * (size_t)c->expert_start[m->cfg.E] * C);
+    for (int e = 0; e < m->cfg.E; e++) {
         FfnCache v = expert_view(c, e, m->H);
         size_t at = (size_t)c->expert_start[e] * C;
         if (v.N) ffn_backward(&m->experts[e], &v, c->d_xin + at, c->d_yout + at, c->xin + at, v.N);
     }
-    for (int r = 0; r < rows; r++) {
+}
+
+void moe_router_backward(Moe *m, MoeCache *c, float *d_x, const float *x, int N) {
+    const int E = m->cfg.E, k = m->cfg.k, C = m->C;
+    const int gs = m->cfg.group_size > 0 ? m->cfg.group_size : N, G = N / gs;
+    // the dispatch's transpose: each row's input gradient back to its token
+    for (int r = 0; r < c->expert_start[E]; r++) {
         float *dx = d_x + (size_t)c->row_token[r] * C;
         const float *dxin = c->d_xin + (size_t)r * C;
         for (int i = 0; i < C; i++) dx[i] += dxin[i];
     }
-
     // the gates into d p: g_j = p_{e_j}, or p_{e_j} / S with S = sum_l p_{e_l}, whose
     // derivative is (delta_jl - g_j) / S: d p_{e_l} = (d g_l - sum_j d g_j g_j) / S
     memset(c->d_probs, 0, sizeof(float) * (size_t)N * E);
@@ -247,11 +275,13 @@ void moe_backward(Moe *m, MoeCache *c, float *d_x, const float *d_y, const float
         for (int j = 0; j < k; j++) S += p[ch[j]], dot += (double)dg[j] * g[j];
         for (int l = 0; l < k; l++) dp[ch[l]] += (float)((dg[l] - dot) / S);
     }
-    // load balancing: d aux / d p_{n,i} = alpha E f_i / N (f is a count: no gradient)
+    // load balancing: d aux / d p_{n,i} = alpha E f_{g,i} / (gs G), g the token's group
+    // (f is a count: no gradient)
     if (m->cfg.aux_coef > 0)
-        for (int i = 0; i < E; i++) {
-            float d = (float)(m->cfg.aux_coef * E * ((double)st->assigned[i] / (double)st->choices) / N);
-            for (int n = 0; n < N; n++) c->d_probs[(size_t)n * E + i] += d;
+        for (int n = 0; n < N; n++) {
+            const float *f = c->group_f + (size_t)(n / gs) * E;
+            for (int i = 0; i < E; i++)
+                c->d_probs[(size_t)n * E + i] += (float)(m->cfg.aux_coef * E * f[i] / ((double)gs * G));
         }
     // softmax: d z_i = p_i (d p_i - sum_l p_l d p_l); z-loss: + beta 2/N lse_n p_i
     for (int n = 0; n < N; n++) {
@@ -267,6 +297,12 @@ void moe_backward(Moe *m, MoeCache *c, float *d_x, const float *d_y, const float
         for (size_t i = 0; i < (size_t)N * E; i++) c->d_logits[i] *= c->noise_eps[i] * sigmoid(c->noise_r[i]);
         linear_backward(d_x, m->noise_w.grad, NULL, c->d_logits, x, m->noise_w.data, N, C, E);
     }
+}
+
+void moe_backward(Moe *m, MoeCache *c, float *d_x, const float *d_y, const float *x, int N) {
+    moe_combine_backward(m, c, d_y, N);
+    moe_run_experts_backward(m, c);
+    moe_router_backward(m, c, d_x, x, N);
 }
 
 double moe_macs_per_token(const Moe *m) {

@@ -50,6 +50,9 @@ typedef struct {
     int renormalize;           // the k gates sum to 1
     int noisy;                 // Shazeer's noisy top-k while training
     float aux_coef, z_coef;    // alpha (1e-2), beta (1e-3); 0 switches a loss off
+    int group_size;            // 0: capacity and balance over the whole batch; else over each
+                               // run of group_size tokens (GShard's groups: one per process
+                               // in expert parallelism), the load-balancing loss averaged
 } MoeConfig;
 
 // "" or why cfg cannot work, with n_procs processes each holding E / n_procs experts
@@ -90,6 +93,7 @@ typedef struct {
     float *d_xin, *d_yout;     // (rows,C)
     float *ffn_u, *ffn_a, *ffn_du, *ffn_da;   // (rows,H): the experts' FFN caches, back to back
     float *d_gate;             // (N,k)
+    float *group_f;            // (groups,E) f of each group
     float *d_probs, *d_logits; // (N,E)
     int fix_routing;           // set by a test: forward keeps `choice` from the previous call
     MoeStats stats;
@@ -108,6 +112,22 @@ double moe_forward(const Moe *m, MoeCache *c, float *y, const float *x, int N, R
 // d_y (N,C) -> accumulates into every parameter's grad and into d_x (N,C): the
 // gradient of <d_y, y> + aux_loss + z_loss.
 void moe_backward(Moe *m, MoeCache *c, float *d_x, const float *d_y, const float *x, int N);
+
+// The stages of moe_forward and moe_backward, which expert parallelism (moe_ep.h)
+// interleaves with its all-to-all exchanges:
+//   route          router, choices, gates, capacity, rows; gathers x into xin; stats and
+//                  both losses
+//   run_experts    yout = FFN_e(xin) for every expert's rows
+//   combine        y
+// and backward: combine_backward (d_yout, d_gate), run_experts_backward (d_xin),
+// router_backward (d_x += the rows' d_xin, then the gates and both losses through the
+// router into d_x and its grads).
+void moe_route(const Moe *m, MoeCache *c, const float *x, int N, Rng *rng);
+void moe_run_experts(const Moe *m, MoeCache *c);
+void moe_combine(const Moe *m, MoeCache *c, float *y, int N);
+void moe_combine_backward(const Moe *m, MoeCache *c, const float *d_y, int N);
+void moe_run_experts_backward(Moe *m, MoeCache *c);
+void moe_router_backward(Moe *m, MoeCache *c, float *d_x, const float *x, int N);
 
 // Multiply-adds per token of the layer: the router's E C, and k experts' 2 C H each.
 double moe_macs_per_token(const Moe *m);

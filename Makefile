@@ -67,12 +67,27 @@ CRITERION_LIBS   := $(or $(shell pkg-config --libs criterion 2>/dev/null),-lcrit
 
 BENCH_BIN := $(BUILD)/bin/bench_matmul
 
+# Chapter 09's expert parallelism over MPI: built only where mpicc is (Open MPI; .ci/run
+# installs it, a reader never needs it), and not under the sanitizers. OMPI_CC makes
+# Open MPI's wrapper use $(CC), so that a clang build links clang's OpenMP runtime.
+MPICC := $(if $(filter 1,$(SANITIZE)),,$(shell command -v mpicc 2>/dev/null))
+EP_BIN := $(if $(MPICC),$(BUILD)/bin/ch09_ep)
+EP_SRC := $(wildcard chapters/09_moe/mpi/*.c)
+# mpirun refuses root unless told; CI containers run as root
+MPIRUN := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 mpirun --oversubscribe
+
 .SECONDARY:
 
 .PHONY: all run test exercises exercise exercise-stubs bench help clean criterion figures unicode-tables
 .DEFAULT_GOAL := all
 
-all: $(LIB) $(CHAPTER_BINS) $(TOOL_BINS)
+all: $(LIB) $(CHAPTER_BINS) $(TOOL_BINS) $(EP_BIN)
+
+ifneq ($(EP_BIN),)
+$(EP_BIN): $(EP_SRC) $(wildcard chapters/09_moe/mpi/*.h) $(LIB)
+	@mkdir -p $(dir $@)
+	OMPI_CC=$(CC) $(MPICC) $(CSTD) $(WARN) $(OPT) $(OPENMP_FLAG) -I. $(EXTRA_CFLAGS) $(EP_SRC) $(LIB) $(LDLIBS) -o $@
+endif
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -113,6 +128,9 @@ test: criterion all
 	@$(MAKE) --no-print-directory $(TEST_BIN)
 	@echo "== running the Criterion suite ($(TEST_BIN)) =="
 	@cd . && OMP_WAIT_POLICY=passive ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 BOOK_BIN=$(BUILD)/bin $(TEST_BIN) --jobs 2 $(TEST_ARGS)
+	@if [ -n "$(EP_BIN)" ]; then echo "== expert parallelism: 2 and 4 MPI processes against one (chapter 09) =="; \
+	  $(MPIRUN) -np 2 $(EP_BIN) --check && $(MPIRUN) -np 4 $(EP_BIN) --check --experts 8; \
+	else echo "(no mpicc: chapter 09's MPI check skipped; Open MPI is optional)"; fi
 
 $(TEST_BIN): $(TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

@@ -2,8 +2,8 @@
 // of the same active compute and of the same total parameters. README.md.
 //
 //   build/bin/ch09 --quick                       every model on the samples (make run)
-//   build/bin/ch09 --data datasets               the full comparison
-//   build/bin/ch09 --data datasets --model moe-top1 --aux 0    one run: the collapse
+//   build/bin/ch09 --data datasets               the full comparison, every model
+//   build/bin/ch09 --data datasets --model moe-top1 --capacity 2    one model
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,7 @@
 typedef struct {
     CommonOpts common;
     const char *vocab, *model;
-    int compare, layers, width, heads, ffn, experts, batch, seq_len, log_every, eval_every, eval_max, noisy;
+    int layers, width, heads, ffn, experts, batch, seq_len, log_every, eval_every, eval_max, noisy;
     int steps, warmup;
     float capacity, aux, z, lr, dropout, weight_decay, clip;
 } Opts;
@@ -195,15 +195,14 @@ static RunResult run_model(const Opts *o, int which, const WordPiece *wp, const 
 
 int main(int argc, char **argv) {
     double t0 = now_seconds();
-    Opts o = {.common = {.seed = 1, .out = "build/ch09"}, .model = "moe-top1", .layers = 4, .width = 256, .heads = 4,
+    Opts o = {.common = {.seed = 1, .out = "build/ch09"}, .model = "all", .layers = 4, .width = 256, .heads = 4,
               .ffn = 1024, .experts = 8, .batch = 16, .seq_len = 128, .log_every = 50, .eval_every = 500,
               .eval_max = 0, .steps = 2000, .warmup = 200, .capacity = 1.25f, .aux = 1e-2f, .z = 1e-3f, .lr = 1e-3f,
               .dropout = 0.0f, .weight_decay = 0.1f, .clip = 1.0f};
     Flag flags[] = {
         COMMON_FLAGS(o.common),
         {"vocab", FLAG_STRING, &o.vocab, "chapter 07's vocab.txt (default: OUT/../ch07/checkpoint/vocab.txt)"},
-        {"model", FLAG_STRING, &o.model, "dense, moe-top1, moe-top2, dense-wide or moe-top1-noaux"},
-        {"compare", FLAG_BOOL, &o.compare, "train every model of the comparison, one after the other"},
+        {"model", FLAG_STRING, &o.model, "all (the comparison, one after the other), dense, moe-top1, moe-top2, dense-wide or moe-top1-noaux"},
         {"layers", FLAG_INT, &o.layers, "Transformer blocks"},
         {"width", FLAG_INT, &o.width, "model width C"},
         {"heads", FLAG_INT, &o.heads, "attention heads"},
@@ -231,8 +230,8 @@ int main(int argc, char **argv) {
         if (o.steps == 2000) o.steps = 150, o.warmup = 15, o.log_every = 10, o.eval_every = 50;
         if (o.width == 256) o.width = 64, o.ffn = 128, o.layers = 2, o.heads = 2, o.seq_len = 64;
     }
-    int which = model_index(o.model);
-    cli_require(which >= 0, "--model is dense, moe-top1, moe-top2, dense-wide or moe-top1-noaux");
+    const int compare = !strcmp(o.model, "all"), which = compare ? 1 : model_index(o.model);
+    cli_require(which >= 0, "--model is all, dense, moe-top1, moe-top2, dense-wide or moe-top1-noaux");
     cli_require(o.steps >= 1 && o.warmup >= 0 && o.warmup < o.steps, "--steps >= 1 and 0 <= --warmup < --steps");
     cli_require(o.log_every >= 1 && o.eval_every >= 0 && o.eval_every % o.log_every == 0 && o.eval_max >= 0,
                 "--log-every >= 1, --eval-every a multiple of it, --eval-max >= 0");
@@ -240,7 +239,7 @@ int main(int argc, char **argv) {
     cli_require(o.lr > 0 && o.lr < 1 && o.clip > 0 && o.weight_decay >= 0, "--lr in (0,1), --clip > 0");
     {   // the MoE settings, checked before any data is read
         char err[512];
-        LmConfig cfg = model_config(&o, o.compare ? 2 : which, 100);
+        LmConfig cfg = model_config(&o, compare ? 2 : which, 100);
         if (lm_check_config(&cfg, err, sizeof err)) {
             fprintf(stderr, "error: %s (see --help)\n", err);
             return 2;
@@ -271,7 +270,7 @@ int main(int argc, char **argv) {
     if (make_dirs(o.common.out)) die(o.common.out, 0, "cannot create the output directory");
 
     int runs[N_MODELS], n_runs = 0;
-    if (o.compare)
+    if (compare)
         for (int i = 0; i < N_MODELS; i++) runs[n_runs++] = i;
     else runs[n_runs++] = which;
     RunResult res[N_MODELS];
@@ -302,7 +301,7 @@ int main(int argc, char **argv) {
         svg_line_plot(path_join(path, sizeof path, o.common.out, "val_loss.svg"), &p, s, n_runs);
         for (int i = 0; i < n_runs; i++) free(xs[i]), free(ys[i]);
     }
-    printf("RESULT ch=09 task=%s", o.compare ? "compare" : MODELS[which]);
+    printf("RESULT ch=09 task=%s", compare ? "compare" : MODELS[which]);
     for (int i = 0; i < n_runs; i++) {
         const RunResult *r = &res[i];
         printf(" %s_val=%.4f %s_tok_s=%.0f", MODELS[r->which], r->val_loss, MODELS[r->which], r->tok_s);

@@ -11,6 +11,7 @@
 
 #include "chapters/07_bert/corpus.h"
 #include "chapters/07_bert/wordpiece.h"
+#include "chapters/09_moe/costmodel.h"
 #include "chapters/09_moe/lm.h"
 #include "chapters/09_moe/train.h"
 #include "common/cli.h"
@@ -23,7 +24,7 @@
 typedef struct {
     CommonOpts common;
     const char *vocab, *model;
-    int layers, width, heads, ffn, experts, batch, seq_len, log_every, eval_every, eval_max, noisy;
+    int cost, layers, width, heads, ffn, experts, batch, seq_len, log_every, eval_every, eval_max, noisy;
     int steps, warmup;
     float capacity, aux, z, lr, dropout, weight_decay, clip;
 } Opts;
@@ -55,6 +56,52 @@ static LmConfig model_config(const Opts *o, int which, int vocab) {
     default: break;
     }
     return c;
+}
+
+// ---- --cost-model (README 09.7) --------------------------------------------------------------
+
+// A Switch-Base-like layer (Fedus et al. 2021 use C = 768, H = 3072) on a cluster of
+// 8-GPU nodes; the numbers are assumptions, printed with the table, not measurements.
+static void cost_model(const Opts *o, double t0) {
+    const int C = 768, H = 3072, E = 64, k = 1, tokens = 4096;
+    const double cf = 1.25, bytes = 4;   // fp32, as the book computes
+    Network net = {.gpus_per_node = 8, .a_intra = 3e-6, .b_intra = 300e9, .a_inter = 10e-6, .b_inter = 25e9};
+    // fixed-shape buffers (as TPUs and most GPU systems send them): every expert slot of
+    // the capacity travels, used or not, so the bytes grow with the capacity factor
+    const double S = cf * k * tokens * C * bytes, W_experts = (double)E * (2.0 * C * H + C + H) * bytes;
+    printf("cost model: C = %d, H = %d, E = %d experts, k = %d, capacity factor %.2f, %d tokens per device, fp32\n"
+           "network: %d GPUs per node, inside %.0f GB/s and %.0f us, between nodes %.0f GB/s and %.0f us\n"
+           "one all-to-all moves S = %.1f MB per device; a MoE layer makes 4 per step (dispatch and\n"
+           "combine, forward and backward); replicating the %d experts instead means all-reducing %.0f MB\n\n",
+           C, H, E, k, cf, tokens, net.gpus_per_node, net.b_intra / 1e9, net.a_intra * 1e6, net.b_inter / 1e9,
+           net.a_inter * 1e6, S / 1e6, E, W_experts / 1e6);
+    printf("%8s %16s %16s %18s %24s\n", "devices", "a2a flat (ms)", "a2a hier (ms)", "4 x hier (ms/step)",
+           "all-reduce experts (ms)");
+    const int Ps[] = {8, 16, 32, 64};
+    float px[4], flat[4], hier[4], ar[4];
+    for (int i = 0; i < 4; i++) {
+        int P = Ps[i];
+        px[i] = (float)P;
+        flat[i] = (float)(1e3 * alltoall_flat_seconds(&net, P, S));
+        hier[i] = (float)(1e3 * alltoall_hier_seconds(&net, P, S));
+        ar[i] = (float)(1e3 * allreduce_ring_seconds(&net, P, W_experts));
+        printf("%8d %16.3f %16.3f %18.3f %24.2f\n", P, (double)flat[i], (double)hier[i], 4.0 * hier[i], (double)ar[i]);
+    }
+    // the same all-to-all with small messages: a sixteenth of the tokens, where latency rules
+    printf("\nwith %d tokens per device (S = %.2f MB): flat %.3f ms, hierarchical %.3f ms at 64 devices\n", tokens / 16,
+           S / 16 / 1e6, 1e3 * alltoall_flat_seconds(&net, 64, S / 16), 1e3 * alltoall_hier_seconds(&net, 64, S / 16));
+    printf("capacity factor at 64 devices, hierarchical:");
+    const double cfs[] = {1.0, 1.25, 2.0};
+    for (int i = 0; i < 3; i++) printf(" %.2f -> %.3f ms", cfs[i], 1e3 * alltoall_hier_seconds(&net, 64, S / cf * cfs[i]));
+    printf("\n");
+    char path[4400];
+    if (make_dirs(o->common.out)) die(o->common.out, 0, "cannot create the output directory");
+    SvgSeries s[3] = {{"all-to-all, flat", px, flat, 4}, {"all-to-all, hierarchical", px, hier, 4},
+                      {"all-reduce of the experts' gradients (ring)", px, ar, 4}};
+    SvgPlot p = {"One exchange of a MoE layer (cost model)", "devices", "milliseconds", 1, 1, 0, 0};
+    svg_line_plot(path_join(path, sizeof path, o->common.out, "cost_model.svg"), &p, s, 3);
+    printf("RESULT ch=09 task=cost-model a2a_flat_64_ms=%.3f a2a_hier_64_ms=%.3f allreduce_64_ms=%.2f seconds=%.2f\n",
+           (double)flat[3], (double)hier[3], (double)ar[3], now_seconds() - t0);
 }
 
 static int read_stream(const char *path, const WordPiece *wp, IdList *stream) {
@@ -203,6 +250,7 @@ int main(int argc, char **argv) {
         COMMON_FLAGS(o.common),
         {"vocab", FLAG_STRING, &o.vocab, "chapter 07's vocab.txt (default: OUT/../ch07/checkpoint/vocab.txt)"},
         {"model", FLAG_STRING, &o.model, "all (the comparison, one after the other), dense, moe-top1, moe-top2, dense-wide or moe-top1-noaux"},
+        {"cost-model", FLAG_BOOL, &o.cost, "print the communication cost model for 8-64 devices and stop"},
         {"layers", FLAG_INT, &o.layers, "Transformer blocks"},
         {"width", FLAG_INT, &o.width, "model width C"},
         {"heads", FLAG_INT, &o.heads, "attention heads"},
@@ -226,6 +274,10 @@ int main(int argc, char **argv) {
     };
     cli_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
               "ch09: a sparse Mixture-of-Experts language model against dense ones");
+    if (o.cost) {
+        cost_model(&o, t0);
+        return 0;
+    }
     if (o.common.quick) {   // the samples and chapter 07's quick vocabulary
         if (o.steps == 2000) o.steps = 150, o.warmup = 15, o.log_every = 10, o.eval_every = 50;
         if (o.width == 256) o.width = 64, o.ffn = 128, o.layers = 2, o.heads = 2, o.seq_len = 64;

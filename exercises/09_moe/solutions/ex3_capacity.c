@@ -1,0 +1,14 @@
+// Exercise 09.3, a solution.
+#include <math.h>
+
+int ex_capacity_rows(const int *choice, int N, int k, int E, float cf, int *row) {
+    const int cap = (int)ceil((double)cf * k * N / E);
+    int fill[64] = {0}, dropped = 0;
+    for (int j = 0; j < k; j++)
+        for (int n = 0; n < N; n++) {
+            int e = choice[n * k + j];
+            if (fill[e] < cap) row[n * k + j] = fill[e]++;
+            else row[n * k + j] = -1, dropped++;
+        }
+    return dropped;
+}

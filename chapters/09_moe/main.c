@@ -242,9 +242,9 @@ static RunResult run_model(const Opts *o, int which, const WordPiece *wp, const 
 
 int main(int argc, char **argv) {
     double t0 = now_seconds();
-    Opts o = {.common = {.seed = 1, .out = "build/ch09"}, .model = "all", .layers = 4, .width = 256, .heads = 4,
-              .ffn = 1024, .experts = 8, .batch = 16, .seq_len = 128, .log_every = 50, .eval_every = 500,
-              .eval_max = 0, .steps = 2000, .warmup = 200, .capacity = 1.25f, .aux = 1e-2f, .z = 1e-3f, .lr = 1e-3f,
+    Opts o = {.common = {.seed = 1, .out = "build/ch09"}, .model = "all", .layers = 4, .width = 128, .heads = 4,
+              .ffn = 512, .experts = 8, .batch = 16, .seq_len = 128, .log_every = 50, .eval_every = 500,
+              .eval_max = 0, .steps = 1500, .warmup = 150, .capacity = 1.25f, .aux = 1e-2f, .z = 1e-3f, .lr = 1e-3f,
               .dropout = 0.0f, .weight_decay = 0.1f, .clip = 1.0f};
     Flag flags[] = {
         COMMON_FLAGS(o.common),
@@ -279,8 +279,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (o.common.quick) {   // the samples and chapter 07's quick vocabulary
-        if (o.steps == 2000) o.steps = 150, o.warmup = 15, o.log_every = 10, o.eval_every = 50;
-        if (o.width == 256) o.width = 64, o.ffn = 128, o.layers = 2, o.heads = 2, o.seq_len = 64;
+        if (o.steps == 1500) o.steps = 150, o.warmup = 15, o.log_every = 10, o.eval_every = 50;
+        if (o.width == 128) o.width = 64, o.ffn = 128, o.layers = 2, o.heads = 2, o.seq_len = 64;
     }
     const int compare = !strcmp(o.model, "all"), which = compare ? 1 : model_index(o.model);
     cli_require(which >= 0, "--model is all, dense, moe-top1, moe-top2, dense-wide or moe-top1-noaux");

@@ -1,0 +1,46 @@
+// tests/test_09_train.c: chapter 09's training loop on a stream small enough to learn
+// in a second: a repeating pattern of 12 tokens, which a next-token model predicts
+// exactly once it has seen where it is. The loss must fall, the validation loss
+// reach near zero, and the routing statistics of the curve be well-formed.
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "chapters/09_moe/train.h"
+#include "common/mem.h"
+
+Test(ch09_train, a_moe_language_model_learns_a_pattern, .timeout = 120) {
+    enum { V = 16, N = 4000 };
+    int *stream = xmalloc(sizeof(int) * N);
+    const int pattern[12] = {3, 7, 1, 9, 9, 4, 12, 5, 3, 8, 2, 15};   // "3" is followed by 7 or 8: context needed
+    for (int i = 0; i < N; i++) stream[i] = pattern[i % 12];
+    LmConfig cfg = {.vocab = V, .C = 32, .NH = 2, .layers = 2, .T = 24, .moe = 1, .expert_H = 32,
+                    .moe_cfg = {.E = 4, .k = 1, .capacity_factor = 1.5f, .aux_coef = 1e-2f, .z_coef = 1e-3f}};
+    Rng rng;
+    rng_seed(&rng, 3);
+    Lm m;
+    lm_create(&m, &cfg, &rng);
+    LmTrainOpts o = {.batch = 8, .T = 24, .steps = 120, .warmup = 10, .lr = 3e-3f, .weight_decay = 0.0f, .clip = 1.0f,
+                     .log_every = 20, .eval_every = 60, .eval_max = 20, .seed = 4};
+    LmCurve curve = {0};
+    lm_train(&m, stream, N, stream, N, &o, &curve, NULL);
+    cr_assert_eq(curve.n, 6);
+    const LmPoint *first = &curve.points[0], *last = &curve.points[curve.n - 1];
+    // measured: 2.27 over the first 20 steps, 0.03 over the last 20; validation 0.005
+    cr_assert_lt(last->train_loss, 0.25 * first->train_loss, "train loss %g -> %g", first->train_loss, last->train_loss);
+    cr_assert_lt(last->val_loss, 0.2, "validation loss %g (chance: ln 16 = 2.77)", last->val_loss);
+    for (int i = 0; i < curve.n; i++) {
+        const LmPoint *p = &curve.points[i];
+        for (int l = 0; l < cfg.layers; l++) {
+            long routed = 0;
+            for (int e = 0; e < 4; e++) routed += p->load[l][e];
+            cr_assert_eq(routed, 20L * 8 * 24, "point %d layer %d: every token routed once a step", i, l);
+            cr_assert(p->drop[l] >= 0 && p->drop[l] <= 1 && p->cv[l] >= 0 && p->max_mean[l] >= 1 - 1e-9,
+                      "point %d layer %d: drop %g cv %g max/mean %g", i, l, p->drop[l], p->cv[l], p->max_mean[l]);
+            cr_assert(p->entropy[l] >= 0 && p->entropy[l] <= log(4.0) + 1e-6);
+        }
+        cr_assert(p->aux > 0 && p->z > 0, "aux %g z %g", p->aux, p->z);
+    }
+    lmcurve_free(&curve), lm_free(&m), free(stream);
+}

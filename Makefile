@@ -171,6 +171,7 @@ bench: all $(BENCH_BIN)
 	@BUILD=$(BUILD) sh common/scripts/bench.sh
 	@if [ "$(COMPARE)" = 1 ]; then BUILD=$(BUILD) sh common/scripts/compare_tokenizer.sh; fi
 	@if [ "$(COMPARE)" = 1 ]; then BUILD=$(BUILD) sh common/scripts/compare_bert.sh; fi
+	@if [ "$(COMPARE)" = 1 ]; then BUILD=$(BUILD) sh common/scripts/compare_moe.sh; fi
 
 # Every chapter's figures from its quick run, collected in build/figures/ for a look.
 # (The figures in docs/figures/ that the READMEs embed come from the full runs each
@@ -199,7 +200,7 @@ help:
 	@echo "make bench      matmul GFLOP/s and each chapter's quick-run time and peak memory"
 	@echo "make bench COMPARE=1   ... with OpenBLAS's sgemm beside it (installs OpenBLAS if missing),"
 	@echo "                       ch07's tokenizer against Hugging Face's (needs node and npm), and"
-	@echo "                       ch07's BERT against PyTorch (needs python3-torch)"
+	@echo "                       ch07's BERT and ch09's MoE layer against PyTorch (needs python3-torch)"
 	@echo "make figures    collect every chapter's quick-run figures in build/figures/"
 	@echo "make unicode-tables    regenerate chapter 07's Unicode tables from UnicodeData.txt"
 	@echo "make clean      remove build/"

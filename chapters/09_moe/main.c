@@ -24,7 +24,7 @@
 typedef struct {
     CommonOpts common;
     const char *vocab, *model;
-    int cost, layers, width, heads, ffn, experts, batch, seq_len, log_every, eval_every, eval_max, noisy;
+    int cost, bench_k, layers, width, heads, ffn, experts, batch, seq_len, log_every, eval_every, eval_max, noisy;
     int steps, warmup;
     float capacity, aux, z, lr, dropout, weight_decay, clip;
 } Opts;
@@ -102,6 +102,46 @@ static void cost_model(const Opts *o, double t0) {
     svg_line_plot(path_join(path, sizeof path, o->common.out, "cost_model.svg"), &p, s, 3);
     printf("RESULT ch=09 task=cost-model a2a_flat_64_ms=%.3f a2a_hier_64_ms=%.3f allreduce_64_ms=%.2f seconds=%.2f\n",
            (double)flat[3], (double)hier[3], (double)ar[3], now_seconds() - t0);
+}
+
+// ---- --bench-layer: the layer alone, for make bench's comparison with PyTorch -----------------
+
+// Forward + backward of one MoE layer (and of the dense FFN of the same active width) on
+// N random tokens, the mean over `reps` repetitions after one warm-up.
+static void bench_layer(const Opts *o, double t0) {
+    const int N = 4096, C = 256, reps = 10;
+    const int k = o->bench_k, H = k == 1 ? 1024 : 512;
+    Rng rng;
+    rng_seed(&rng, 5);
+    MoeConfig mc = {.E = 8, .k = k, .capacity_factor = 1.25f, .renormalize = k > 1, .aux_coef = 1e-2f, .z_coef = 1e-3f};
+    Moe moe;
+    moe_create(&moe, "moe", &mc, C, H, &rng);
+    Ffn ffn;
+    ffn_create(&ffn, "ffn", C, 1024, 1, &rng);
+    MoeCache mcache;
+    moe_cache_alloc(&mcache, &moe, N);
+    FfnCache fcache;
+    ffn_cache_alloc(&fcache, N, 1024);
+    float *x = fzeros((size_t)N * C), *y = fzeros((size_t)N * C), *dy = fzeros((size_t)N * C), *dx = fzeros((size_t)N * C);
+    for (size_t i = 0; i < (size_t)N * C; i++) x[i] = rng_normal(&rng), dy[i] = rng_normal(&rng);
+    double moe_s = 0, ffn_s = 0;
+    for (int r = 0; r <= reps; r++) {
+        double a = now_seconds();
+        moe_forward(&moe, &mcache, y, x, N, NULL);
+        moe_backward(&moe, &mcache, dx, dy, x, N);
+        double b = now_seconds();
+        ffn_forward(&ffn, &fcache, y, x, N);
+        ffn_backward(&ffn, &fcache, dx, dy, x, N);
+        double c = now_seconds();
+        if (r) moe_s += (b - a) / reps, ffn_s += (c - b) / reps;   // r = 0 warms up
+    }
+    printf("MoE layer, N = %d tokens, C = %d, E = 8 experts of H = %d, top-%d, capacity 1.25: forward + backward "
+           "%.2f ms (%.0f tokens/s); dense FFN of H = 1024: %.2f ms; dropped %.1f%%\n",
+           N, C, H, k, 1e3 * moe_s, N / moe_s, 1e3 * ffn_s, 100.0 * mcache.stats.dropped / mcache.stats.choices);
+    printf("RESULT ch=09 task=bench-layer k=%d moe_ms=%.3f ffn_ms=%.3f tokens_per_s=%.0f seconds=%.1f\n", k, 1e3 * moe_s,
+           1e3 * ffn_s, N / moe_s, now_seconds() - t0);
+    free(x), free(y), free(dy), free(dx);
+    moe_cache_free(&mcache), ffn_cache_free(&fcache), moe_free(&moe), ffn_free(&ffn);
 }
 
 static int read_stream(const char *path, const WordPiece *wp, IdList *stream) {
@@ -251,6 +291,7 @@ int main(int argc, char **argv) {
         {"vocab", FLAG_STRING, &o.vocab, "chapter 07's vocab.txt (default: OUT/../ch07/checkpoint/vocab.txt)"},
         {"model", FLAG_STRING, &o.model, "all (the comparison, one after the other), dense, moe-top1, moe-top2, dense-wide or moe-top1-noaux"},
         {"cost-model", FLAG_BOOL, &o.cost, "print the communication cost model for 8-64 devices and stop"},
+        {"bench-layer", FLAG_INT, &o.bench_k, "time one MoE layer with top-1 or top-2 (make bench COMPARE=1) and stop"},
         {"layers", FLAG_INT, &o.layers, "Transformer blocks"},
         {"width", FLAG_INT, &o.width, "model width C"},
         {"heads", FLAG_INT, &o.heads, "attention heads"},
@@ -276,6 +317,11 @@ int main(int argc, char **argv) {
               "ch09: a sparse Mixture-of-Experts language model against dense ones");
     if (o.cost) {
         cost_model(&o, t0);
+        return 0;
+    }
+    if (o.bench_k) {
+        cli_require(o.bench_k == 1 || o.bench_k == 2, "--bench-layer is 1 or 2 (top-k)");
+        bench_layer(&o, t0);
         return 0;
     }
     if (o.common.quick) {   // the samples and chapter 07's quick vocabulary

@@ -127,3 +127,11 @@ const char *path_join(char *buf, size_t buf_len, const char *dir, const char *na
     if (n < 0 || (size_t)n >= buf_len) DIE("path too long: %s/%s", dir, name);
     return buf;
 }
+
+const char *path_sibling(char *buf, size_t buf_len, const char *dir, const char *name) {
+    const char *slash = strrchr(dir, '/');
+    if (!slash) return path_join(buf, buf_len, ".", name);
+    int n = snprintf(buf, buf_len, "%.*s/%s", (int)(slash - dir), dir, name);
+    if (n < 0 || (size_t)n >= buf_len) DIE("path too long: %s/../%s", dir, name);
+    return buf;
+}

@@ -31,4 +31,9 @@ int make_dirs(const char *path);
 // Joins two path parts with '/' into buf; dies if it does not fit.
 const char *path_join(char *buf, size_t buf_len, const char *dir, const char *name);
 
+// name beside dir, in dir's parent: ("build/ch08", "ch07/checkpoint") ->
+// "build/ch07/checkpoint"; a dir without '/' has "." as its parent. How a chapter finds
+// an earlier chapter's output next to its own --out (build/out/chNN under make run).
+const char *path_sibling(char *buf, size_t buf_len, const char *dir, const char *name);
+
 #endif

@@ -432,3 +432,11 @@ Test(common_tensor, name_too_long_for_a_checkpoint_is_refused, .exit_code = 1) {
     Tensor t;
     tensor_alloc(&t, name, 0, 1, 3);
 }
+
+Test(common_io, path_sibling_is_next_to_the_directory) {
+    char buf[64];
+    cr_assert_str_eq(path_sibling(buf, sizeof buf, "build/ch08", "ch07/checkpoint"), "build/ch07/checkpoint");
+    cr_assert_str_eq(path_sibling(buf, sizeof buf, "build/out/ch09", "ch07/x"), "build/out/ch07/x");
+    cr_assert_str_eq(path_sibling(buf, sizeof buf, "ch08", "ch07"), "./ch07");
+    cr_assert_str_eq(path_sibling(buf, sizeof buf, "/ch08", "ch07"), "/ch07");
+}

@@ -272,15 +272,7 @@ int main(int argc, char **argv) {
     // chapter 07's checkpoint beside our --out: build/ch08 -> build/ch07/checkpoint, and
     // make run's build/out/ch08 -> build/out/ch07/checkpoint (make run runs ch07 first)
     char sibling[4200];
-    if (!o.model) {
-        char parent[4096];
-        snprintf(parent, sizeof parent, "%s", o.common.out);
-        char *slash = strrchr(parent, '/');
-        if (slash) *slash = 0;
-        else strcpy(parent, ".");
-        path_join(sibling, sizeof sibling, parent, "ch07/checkpoint");
-    }
-    const char *model = o.model ? o.model : sibling;
+    const char *model = o.model ? o.model : path_sibling(sibling, sizeof sibling, o.common.out, "ch07/checkpoint");
 
     // 1. the data
     Split train = {0}, dev = {0}, test = {0};

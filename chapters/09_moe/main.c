@@ -345,15 +345,8 @@ int main(int argc, char **argv) {
     }
 
     char err[1024], vocab_path[4200], dir[4200], path[4400];
-    if (!o.vocab) {
-        char parent[4096];
-        snprintf(parent, sizeof parent, "%s", o.common.out);
-        char *slash = strrchr(parent, '/');
-        if (slash) *slash = 0;
-        else strcpy(parent, ".");
-        path_join(vocab_path, sizeof vocab_path, parent, "ch07/checkpoint/vocab.txt");
-    }
-    const char *vocab = o.vocab ? o.vocab : vocab_path;
+    // chapter 07's vocabulary beside our --out: build/ch09 -> build/ch07/checkpoint/vocab.txt
+    const char *vocab = o.vocab ? o.vocab : path_sibling(vocab_path, sizeof vocab_path, o.common.out, "ch07/checkpoint/vocab.txt");
     WordPiece wp;
     if (wordpiece_load(&wp, vocab, 0, err, sizeof err))
         die(vocab, 0, "%s\n(chapter 07 writes one: `build/bin/ch07 --quick`, or --vocab FILE)", err);

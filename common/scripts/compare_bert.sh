@@ -9,14 +9,8 @@
 set -u
 BUILD=${BUILD:-build}
 THREADS=${THREADS:-2}
-py=""
-for p in /usr/bin/python3 python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c "import torch" 2>/dev/null; then py=$p; break; fi
-done
+. common/scripts/torch_env.sh
 [ -n "$py" ] || { echo "(PyTorch not installed: no BERT comparison; Debian: apt-get install python3-torch libopenblas0-pthread)"; exit 0; }
-# Debian 12's OpenBLAS takes some newer CPUs for its oldest kernels: name the right ones
-if grep -q avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=SkylakeX
-elif grep -q avx2 /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=Haswell; fi
 data=datasets; [ -f datasets/wikitext-2/wiki.train.tokens ] || data=datasets/samples
 work=$BUILD/out/compare_bert
 mkdir -p "$work"

@@ -7,13 +7,8 @@
 set -u
 BUILD=${BUILD:-build}
 THREADS=${THREADS:-2}
-py=""
-for p in /usr/bin/python3 python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c "import torch" 2>/dev/null; then py=$p; break; fi
-done
+. common/scripts/torch_env.sh
 [ -n "$py" ] || { echo "(PyTorch not installed: no MoE comparison; Debian: apt-get install python3-torch libopenblas0-pthread)"; exit 0; }
-if grep -q avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=SkylakeX
-elif grep -q avx2 /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=Haswell; fi
 echo "## MoE layer, forward + backward: ch09 vs PyTorch $("$py" -c 'import torch; print(torch.__version__)')"
 echo "($THREADS threads, 4096 tokens, C = 256, 8 experts, capacity 1.25; $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1))"
 echo

@@ -130,6 +130,28 @@ Test(ch07_conll, malformed_files_name_the_line) {
     }
 }
 
+// chapter 08's `word gold predicted` files: the gold column is 1 from the last
+Test(ch07_conll, a_column_before_the_last) {
+    const char *path = write_tmp("pred.txt", "Tim B-PER B-PER\nCook I-PER O\n\nParis B-LOC B-ORG\n");
+    ConllSet gold, pred;
+    char err[512];
+    cr_assert_eq(conll_load_column(&gold, path, 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(conll_load_column(&pred, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(gold.n_tokens, 3);
+    cr_assert_eq(gold.n_sents, 2);
+    cr_assert_str_eq(gold.tag[1], "I-PER");
+    cr_assert_str_eq(pred.tag[1], "O");
+    cr_assert_str_eq(gold.tag[2], "B-LOC");
+    cr_assert_str_eq(pred.tag[2], "B-ORG");
+    conll_free(&gold), conll_free(&pred);
+    // a line with only word and tag has no column before the last tag
+    cr_assert_eq(conll_load_column(&gold, write_tmp("two.txt", "Tim B-PER\n"), 1, err, sizeof err), -1);
+    cr_assert(strstr(err, "two.txt:1: 2 columns"), "%s", err);
+    // the column read must hold tags
+    cr_assert_eq(conll_load_column(&gold, write_tmp("notag.txt", "Tim NNP B-PER\n"), 1, err, sizeof err), -1);
+    cr_assert(strstr(err, "notag.txt:1: unknown tag \"NNP\""), "%s", err);
+}
+
 static void write_review(const char *dir, const char *name, const char *text) {
     char p[4300];
     snprintf(p, sizeof p, "%s/%s", dir, name);

@@ -15,13 +15,17 @@ static int tag_ok(const char *t) {
     return strchr("BIES", t[0]) && t[0] && t[1] == '-' && t[2] != 0;
 }
 
+int conll_load(ConllSet *s, const char *path, char *err, size_t err_len) {
+    return conll_load_column(s, path, 0, err, err_len);
+}
+
 void conll_free(ConllSet *s) {
     for (int i = 0; i < s->n_tokens; i++) free(s->word[i]), free(s->tag[i]);
     free(s->word), free(s->tag), free(s->sent_start), free(s->sent_doc);
     memset(s, 0, sizeof *s);
 }
 
-int conll_load(ConllSet *s, const char *path, char *err, size_t err_len) {
+int conll_load_column(ConllSet *s, const char *path, int from_end, char *err, size_t err_len) {
     memset(s, 0, sizeof *s);
     size_t len, bad;
     char *text = read_file(path, &len);
@@ -89,9 +93,15 @@ int conll_load(ConllSet *s, const char *path, char *err, size_t err_len) {
             rc = -1;
             break;
         }
-        if (!tag_ok(col[nc - 1])) {
+        if (nc < 2 + from_end) {
+            snprintf(err, err_len, "%s:%d: %d columns; the tag is read %d from the last, which needs %d", path, line, nc,
+                     from_end, 2 + from_end);
+            rc = -1;
+            break;
+        }
+        if (!tag_ok(col[nc - 1 - from_end])) {
             snprintf(err, err_len, "%s:%d: unknown tag \"%s\" (expected O, or B-/I-/E-/S- and a type such as B-PER)",
-                     path, line, col[nc - 1]);
+                     path, line, col[nc - 1 - from_end]);
             rc = -1;
             break;
         }
@@ -109,7 +119,7 @@ int conll_load(ConllSet *s, const char *path, char *err, size_t err_len) {
             s->word = xrealloc(s->word, sizeof(char *) * (size_t)tok_cap);
             s->tag = xrealloc(s->tag, sizeof(char *) * (size_t)tok_cap);
         }
-        s->word[s->n_tokens] = xstrdup(col[0]), s->tag[s->n_tokens] = xstrdup(col[nc - 1]);
+        s->word[s->n_tokens] = xstrdup(col[0]), s->tag[s->n_tokens] = xstrdup(col[nc - 1 - from_end]);
         s->n_tokens++;
     }
     free(text);

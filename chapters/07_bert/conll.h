@@ -25,6 +25,9 @@ typedef struct {
 } ConllSet;
 
 int conll_load(ConllSet *s, const char *path, char *err, size_t err_len);
+// The same with the tag read from_end columns before the last: 1 reads the gold column
+// of conlleval's `word gold predicted` files (chapter 08's --predictions), 0 the last.
+int conll_load_column(ConllSet *s, const char *path, int from_end, char *err, size_t err_len);
 void conll_free(ConllSet *s);
 
 #endif

@@ -29,7 +29,7 @@
 
 typedef struct {
     CommonOpts common;
-    const char *model, *init, *scheme, *predictions, *tag, *tagger;
+    const char *model, *init, *scheme, *predictions, *tag, *tagger, *analyze;
     int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase, crf, mlm_check, examples;
     float lr, warmup, weight_decay, clip;
 } Opts;
@@ -113,7 +113,7 @@ static void write_predictions(const char *path, const Split *s, const TagSet *ts
 
 static void print_entity(const ConllSet *set, int a, const Entity *en, const NerScore *s) {
     if (!en) {
-        printf("%-26s", "-");
+        printf("%-26s ", "-");
         return;
     }
     char buf[512];
@@ -121,13 +121,12 @@ static void print_entity(const ConllSet *set, int a, const Entity *en, const Ner
     for (int i = en->start; i < en->end && len < (int)sizeof buf - 64; i++)
         len += snprintf(buf + len, sizeof buf - (size_t)len, " %s", set->word[a + i]);
     snprintf(buf + len, sizeof buf - (size_t)len, "]");
-    printf("%-26s", buf);
+    printf("%-26s ", buf);
 }
 
 // The error classes of errors.h over a split, then up to `examples` errors of each
 // type (by the gold type; spurious ones by the predicted type) with their context.
-static void error_analysis(const Split *sp, const TagSet *ts, const int *word_pred, int examples) {
-    const ConllSet *set = &sp->set;
+static void error_analysis(const ConllSet *set, const TagSet *ts, const int *word_pred, int examples) {
     NerScore s;
     nerscore_init(&s, ts);
     NerErrors e;
@@ -162,6 +161,38 @@ static void error_analysis(const Split *sp, const TagSet *ts, const int *word_pr
     printf("\nentities by class (errors.h: correct, wrong type, wrong span, both, missed, spurious):\n");
     ner_errors_print(&e, &s, stdout);
     free(pred), free(pred_ptr), free(ge), free(pe), free(errs);
+}
+
+// ---- --analyze: a predictions file, scored and analysed ---------------------------------------
+
+// Any `word gold predicted` file (this chapter's --predictions, or another tagger's in
+// conlleval's format): conlleval's scores, the error classes and examples.
+static void analyze_file(const Opts *o, double t0) {
+    char err[1024];
+    ConllSet gold, pred;
+    if (conll_load_column(&gold, o->analyze, 1, err, sizeof err)) die(o->analyze, 0, "%s", err);
+    if (conll_load_column(&pred, o->analyze, 0, err, sizeof err)) die(o->analyze, 0, "%s", err);
+    if (gold.columns != 3) die(o->analyze, 0, "%d columns; a predictions file has 3: word gold predicted", gold.columns);
+    // read as they are, in whatever scheme, as conlleval reads them: its chunk rules
+    // take IOB1, IOB2 and invalid IOB2 alike, and token accuracy compares the raw tags
+    TagSet ts;
+    if (tagset_build(&ts, gold.tag, gold.n_tokens, SCHEME_IOB2, err, sizeof err)) die(o->analyze, 0, "%s", err);
+    int *labels = xmalloc(sizeof(int) * (size_t)(gold.n_tokens + 1));
+    for (int k = 0; k < pred.n_sents; k++) {
+        const int a = pred.sent_start[k];
+        if (tagset_encode(&ts, pred.tag + a, pred.sent_start[k + 1] - a, labels + a, err, sizeof err))
+            die(o->analyze, 0, "sentence %d: %s (a predicted type that the gold column never has)", k + 1, err);
+    }
+    NerScore s;
+    ner_score(&s, &ts, &gold, labels);
+    printf("%s: %d sentences, %d words\n", o->analyze, gold.n_sents, gold.n_tokens);
+    nerscore_print(&s, stdout);
+    printf("\n");
+    error_analysis(&gold, &ts, labels, o->examples);
+    Prf t = nerscore_prf(&s, -1);
+    printf("RESULT ch=08 task=analyze f1=%.2f precision=%.2f recall=%.2f token_acc=%.2f seconds=%.2f\n", t.f1,
+           t.precision, t.recall, nerscore_accuracy(&s), now_seconds() - t0);
+    free(labels), conll_free(&gold), conll_free(&pred);
 }
 
 // ---- --tag ------------------------------------------------------------------------------------------
@@ -245,6 +276,7 @@ int main(int argc, char **argv) {
         {"mlm-check", FLAG_BOOL, &o.mlm_check,
          "the encoder's held-out masked-token accuracy (chapter 07's) before and after fine-tuning (08.7)"},
         {"examples", FLAG_INT, &o.examples, "error analysis of the test set, with this many example errors per type (0: none)"},
+        {"analyze", FLAG_STRING, &o.analyze, "score a `word gold predicted` file (conlleval's format) with the error analysis, and stop"},
         {"tag", FLAG_STRING, &o.tag, "print the entities of this text and stop (needs a fine-tuned --tagger)"},
         {"tagger", FLAG_STRING, &o.tagger, "fine-tuned model for --tag (default: --out/checkpoint)"},
     };
@@ -265,6 +297,10 @@ int main(int argc, char **argv) {
                 "--seq-len in 8..512; --stride, --eval-every, --patience >= 0");
     if (o.tag) {
         tag_text(&o, t0);
+        return 0;
+    }
+    if (o.analyze) {
+        analyze_file(&o, t0);
         return 0;
     }
     char err[1024], path[4200];
@@ -358,7 +394,7 @@ int main(int argc, char **argv) {
     if (o.predictions) write_predictions(o.predictions, &test, &ts, test_pred);
     if (o.examples > 0) {
         printf("\nerror analysis, test (eng.testb):\n");
-        error_analysis(&test, &ts, test_pred, o.examples);
+        error_analysis(&test.set, &ts, test_pred, o.examples);
     }
 
     // the model, the curve

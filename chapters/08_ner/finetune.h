@@ -9,7 +9,7 @@
 // pre-training at 1e-4 (Devlin et al. 2019); the small models here take 5e-4 to 1e-3
 // after chapter 07's 1e-3 warm pre-training. The encoder already holds what
 // pre-training taught it, and large steps would overwrite it ("catastrophic
-// forgetting", a planned section 08.7).
+// forgetting", measured in section 08.7).
 //
 // Early stopping: the dev set is scored (conlleval F1) every eval_every steps; the
 // weights with the best dev F1 so far are kept, and training stops after `patience`

@@ -48,6 +48,14 @@ void cli_require(int ok, const char *fmt, ...) {
     exit(2);
 }
 
+int cli_flag_given(int argc, char **argv, const char *name) {
+    const size_t n = strlen(name);
+    for (int i = 1; i < argc; i++)
+        if (!strncmp(argv[i], "--", 2) && !strncmp(argv[i] + 2, name, n) && (argv[i][2 + n] == 0 || argv[i][2 + n] == '='))
+            return 1;
+    return 0;
+}
+
 void cli_parse(int argc, char **argv, const Flag *flags, int n_flags, const char *about) {
     for (int a = 1; a < argc; a++) {
         const char *arg = argv[a];

@@ -27,6 +27,12 @@ typedef struct {
 
 void cli_parse(int argc, char **argv, const Flag *flags, int n_flags, const char *about);
 
+// Whether argv holds --name (or --name=value). A mode that changes defaults (--quick)
+// sets them before cli_parse, so that a flag given beside it still wins:
+//   if (cli_flag_given(argc, argv, "quick")) o.steps = 300;
+//   cli_parse(argc, argv, ...);        // --quick --steps 50 trains 50 steps
+int cli_flag_given(int argc, char **argv, const char *name);
+
 // Stops with "error: <message> (see --help)" and exit status 2 unless ok.
 // For checks the parser cannot know, e.g. cli_require(lr > 0, "--lr must be positive").
 void cli_require(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -440,3 +440,12 @@ Test(common_io, path_sibling_is_next_to_the_directory) {
     cr_assert_str_eq(path_sibling(buf, sizeof buf, "ch08", "ch07"), "./ch07");
     cr_assert_str_eq(path_sibling(buf, sizeof buf, "/ch08", "ch07"), "/ch07");
 }
+
+Test(common_cli, a_flag_is_found_before_parsing) {
+    char *argv[] = {"prog", "--steps", "50", "--quick", "--out=x", "quickly", NULL};
+    cr_assert(cli_flag_given(6, argv, "quick"));
+    cr_assert(cli_flag_given(6, argv, "out"));
+    cr_assert(!cli_flag_given(6, argv, "qui"), "a prefix is not the flag");
+    cr_assert(!cli_flag_given(6, argv, "quickly"), "a value is not a flag");
+    cr_assert(!cli_flag_given(6, argv, "data"));
+}

@@ -313,6 +313,11 @@ int main(int argc, char **argv) {
         {"eval-every", FLAG_INT, &o.eval_every, "steps between validation losses (a multiple of --log-every)"},
         {"eval-max", FLAG_INT, &o.eval_max, "validation windows used (0: all)"},
     };
+    // quick mode's defaults, before the flags: a flag given beside --quick wins
+    if (cli_flag_given(argc, argv, "quick")) {   // the samples and chapter 07's quick vocabulary
+        o.steps = 150, o.warmup = 15, o.log_every = 10, o.eval_every = 50;
+        o.width = 64, o.ffn = 128, o.layers = 2, o.heads = 2, o.seq_len = 64;
+    }
     cli_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
               "ch09: a sparse Mixture-of-Experts language model against dense ones");
     if (o.cost) {
@@ -323,10 +328,6 @@ int main(int argc, char **argv) {
         cli_require(o.bench_k == 1 || o.bench_k == 2, "--bench-layer is 1 or 2 (top-k)");
         bench_layer(&o, t0);
         return 0;
-    }
-    if (o.common.quick) {   // the samples and chapter 07's quick vocabulary
-        if (o.steps == 1500) o.steps = 150, o.warmup = 15, o.log_every = 10, o.eval_every = 50;
-        if (o.width == 128) o.width = 64, o.ffn = 128, o.layers = 2, o.heads = 2, o.seq_len = 64;
     }
     const int compare = !strcmp(o.model, "all"), which = compare ? 1 : model_index(o.model);
     cli_require(which >= 0, "--model is all, dense, moe-top1, moe-top2, dense-wide or moe-top1-noaux");

@@ -92,6 +92,35 @@ Test(ch09_lm, the_last_token_changes_no_earlier_prediction) {
     lm_cache_free(&c, &m), lm_free(&m);
 }
 
+// The leak that capacity opens (README 09.3): top-2 with little room. Some value of
+// the last token makes its first choice take a slot that an earlier token's second
+// choice held, and that earlier position's prediction changes.
+Test(ch09_lm, with_drops_a_later_token_can_change_an_earlier_prediction) {
+    Rng rng;
+    rng_seed(&rng, 98);
+    LmConfig cfg = tiny(1);
+    cfg.moe_cfg.capacity_factor = 0.5f;   // cap = ceil(0.5 x 2 x 5 / 4) = 2 of the 10 choices per expert
+    Lm m;
+    lm_create(&m, &cfg, &rng);
+    for (int t = 0; t < m.params.count; t++)   // a decided router, as a trained one is
+        if (strstr(m.params.items[t]->name, "router"))
+            for (size_t i = 0; i < m.params.items[t]->size; i++) m.params.items[t]->data[i] = 2 * rng_normal(&rng);
+    LmCache c;
+    lm_cache_alloc(&c, &m, 1, T);
+    int ids[T + 1] = {1, 2, 3, 4, 5, 6};
+    lm_forward(&m, &c, ids, NULL, 1, T);
+    float before[T * V];
+    memcpy(before, c.logits, sizeof before);
+    int leaked = 0;
+    for (int last = 0; last < V && !leaked; last++) {
+        ids[T - 1] = last;
+        lm_forward(&m, &c, ids, NULL, 1, T);
+        for (int i = 0; i < (T - 1) * V; i++) leaked |= c.logits[i] != before[i];
+    }
+    cr_assert(leaked, "no value of the last token changed an earlier prediction: the test wants the leak");
+    lm_cache_free(&c, &m), lm_free(&m);
+}
+
 Test(ch09_lm, parameter_counts) {
     Rng rng;
     rng_seed(&rng, 97);

@@ -192,7 +192,7 @@ Test(ch09_moe, top1_backward_matches_finite_differences) {
 }
 
 Test(ch09_moe, top2_renormalised_with_drops_backward_matches_finite_differences) {
-    MoeConfig cfg = config(4, 2, 0.5f);   // cap 6 of 24 choices per expert: some dropped
+    MoeConfig cfg = config(4, 2, 0.5f);   // cap ceil(0.5 x 2 x 12 / 4) = 3 of the 24 choices per expert: drops
     cfg.renormalize = 1, cfg.aux_coef = 0.5f, cfg.z_coef = 0.2f;
     check_moe(cfg, 1, "top-2");
 }
@@ -252,6 +252,14 @@ Test(ch09_moe, each_auxiliary_loss_alone_matches_finite_differences) {
     check_moe(z, 0, "z-loss");
 }
 
+Test(ch09_moe, capacity_rounds_as_the_formula_says) {
+    cr_assert_eq(moe_capacity(1.25f, 1, 2048, 8), 320);
+    cr_assert_eq(moe_capacity(1.1f, 1, 10, 1), 10, "ceil(1.1 x 10) = 11, but an expert never gets more than 10 tokens");
+    cr_assert_eq(moe_capacity(1.1f, 1, 10, 2), 6);     // ceil(5.5); 1.1f is 1.10000002: not 7 by rounding
+    cr_assert_eq(moe_capacity(1.1f, 1, 100, 11), 10);  // ceil(10.0000002) would be 11
+    cr_assert_eq(moe_capacity(0.5f, 2, 3, 3), 1);
+}
+
 Test(ch09_moe, impossible_configurations_say_why) {
     char err[256];
     MoeConfig ok = config(8, 2, 1.25f);
@@ -264,4 +272,8 @@ Test(ch09_moe, impossible_configurations_say_why) {
     MoeConfig no_room = config(8, 1, 0);
     cr_assert_eq(moe_check_config(&no_room, 1, err, sizeof err), -1);
     cr_assert(strstr(err, "capacity factor"), "%s", err);
+    MoeConfig one_gate = config(8, 1, 1.25f);
+    one_gate.renormalize = 1;
+    cr_assert_eq(moe_check_config(&one_gate, 1, err, sizeof err), -1);
+    cr_assert(strstr(err, "always 1"), "%s", err);
 }

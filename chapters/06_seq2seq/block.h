@@ -25,7 +25,10 @@
 // The feed-forward branch of an encoder block, when it is not the block's own FFN:
 // chapter 09 puts a mixture of experts there. forward: x (N,C) -> y (N,C); backward
 // accumulates (+=) into d_x and the layer's own grads. ctx holds the layer and its
-// cache (the block's caller owns both).
+// cache (the block's caller owns both). The block keeps only the pointer, so a caller
+// with several caches (chapter 09's model) binds blk->ff to the right one before every
+// forward, and runs the backward with that same binding: the backward reads what that
+// forward stored in ctx's cache.
 typedef struct {
     void (*forward)(void *ctx, float *y, const float *x, int N, Rng *rng);
     void (*backward)(void *ctx, float *d_x, const float *d_y, const float *x, int N);

@@ -1,6 +1,8 @@
 // costmodel.c: the formulas of costmodel.h.
 #include "chapters/09_moe/costmodel.h"
 
+#include "common/err.h"
+
 static int devices_per_node(const Network *net, int P) { return net->gpus_per_node < P ? net->gpus_per_node : P; }
 
 double alltoall_flat_seconds(const Network *net, int P, double S) {
@@ -10,6 +12,7 @@ double alltoall_flat_seconds(const Network *net, int P, double S) {
 
 double alltoall_hier_seconds(const Network *net, int P, double S) {
     const int G = devices_per_node(net, P), n = P / G;
+    if (n * G != P) DIE("alltoall_hier_seconds: %d devices are not whole nodes of %d", P, G);
     return (G - 1) * (net->a_intra + S / G / net->b_intra) + (n - 1) * (net->a_inter + S / n / net->b_inter);
 }
 

@@ -10,7 +10,8 @@
 //     t = (G-1) (a_intra + S/(P b_intra)) + (P-G) (a_inter + S/(P b_inter))
 //   all-to-all, hierarchical (two phases, as DeepSpeed-MoE and Tutel do): first inside
 //   the node, so that each device gathers what its node sends to one group of nodes;
-//   then between the n = P/G nodes, G times fewer and G times larger messages
+//   then between the n = P/G nodes (whole nodes: P a multiple of G), G times fewer and
+//   G times larger messages
 //     t = (G-1) (a_intra + S/(G b_intra)) + (n-1) (a_inter + S/(n b_inter))
 //   all-reduce, ring (data parallelism's gradient sum over W bytes): 2 (P-1) steps of
 //   W / P bytes, each over the slowest link of the ring (between nodes once P > G)

@@ -17,9 +17,12 @@ int moe_check_config(const MoeConfig *cfg, int n_procs, char *err, size_t err_le
         snprintf(err, err_len, "E = %d experts: the layer takes 1 to %d", cfg->E, MOE_MAX_EXPERTS);
     else if (cfg->k < 1 || cfg->k > cfg->E)
         snprintf(err, err_len, "k = %d: each token chooses between 1 and E = %d experts", cfg->k, cfg->E);
-    else if (!(cfg->capacity_factor > 0))
+    else if (!(cfg->capacity_factor > 0) || !isfinite(cfg->capacity_factor))
         snprintf(err, err_len, "capacity factor %g: it must be > 0 (1.0 = an even share, 1.25 = 25%% slack)",
                  (double)cfg->capacity_factor);
+    else if (cfg->k == 1 && cfg->renormalize)
+        snprintf(err, err_len, "top-1 with renormalised gates: the one gate is always 1, and the router would get no "
+                               "gradient from the task");
     else if (n_procs < 1 || cfg->E % n_procs)
         snprintf(err, err_len, "E = %d experts cannot be shared evenly by %d processes (E must be a multiple)", cfg->E,
                  n_procs);
@@ -32,12 +35,20 @@ int moe_check_config(const MoeConfig *cfg, int n_procs, char *err, size_t err_le
     return -1;
 }
 
+int moe_capacity(float capacity_factor, int k, int tokens, int E) {
+    // the float factor carries rounding (1.1f is 1.10000002): without the epsilon,
+    // ceil(1.1f x 10) would be 12, not 11
+    int cap = (int)ceil((double)capacity_factor * k * tokens / E - 1e-6);
+    return cap < tokens ? cap : tokens;   // an expert never gets more than every token
+}
+
 void moe_create(Moe *m, const char *prefix, const MoeConfig *cfg, int C, int H, Rng *rng) {
     char err[256], name[TENSOR_NAME_LEN];
     if (moe_check_config(cfg, 1, err, sizeof err)) DIE("moe_create: %s", err);
     m->cfg = *cfg, m->C = C, m->H = H;
-    // Switch (section 2.4) draws the router small, std sqrt(0.1 / fan_in): the first
-    // routing decisions are then near-uniform rather than confidently arbitrary
+    // small, std sqrt(0.1 / fan_in), as Switch (section 2.4) draws all its weights, at a
+    // tenth of the usual scale: the first routing decisions are then near-uniform
+    // rather than confidently arbitrary
     snprintf(name, sizeof name, "%s.router.weight", prefix);
     tensor_alloc(&m->router_w, name, 1, 2, cfg->E, C);
     init_normal(m->router_w.data, m->router_w.size, sqrtf(0.1f / (float)C), rng);
@@ -158,7 +169,7 @@ void moe_route(const Moe *m, MoeCache *c, const float *x, int N, Rng *rng) {
     // 3. capacity within each group, then the counting sort: the position of each kept
     // choice within its expert (group by group; in a group first choices before second
     // ones, each in token order), prefix sums, each choice's row
-    st->cap = (int)ceil((double)m->cfg.capacity_factor * k * gs / E);
+    st->cap = moe_capacity(m->cfg.capacity_factor, k, gs, E);
     st->choices = (long)N * k;
     int fill[MOE_MAX_EXPERTS] = {0};
     for (int g = 0; g < G; g++) {

@@ -24,7 +24,8 @@
 //   load balancing (Switch, eq. 4)  aux = alpha * E * sum_i f_i P_i
 //       f_i = share of the N k choices that picked expert i (before capacity; a count,
 //             no gradient), P_i = mean over ALL N tokens of p_{n,i}
-//       minimal (= alpha) when both are uniform, 1/E each
+//       = alpha when f is uniform; about alpha E sum_i f_i^2 >= alpha for a confident
+//       router (P close to f), so an uneven load costs more
 //   router z-loss (ST-MoE, eq. 5)   zl = beta * mean_n (log sum_i exp z_{n,i})^2
 //       keeps the logits small, where the softmax is not saturated and rounding is mild
 // With k = 1 these are exactly Switch's and ST-MoE's; for k > 1 f counts every choice,
@@ -58,6 +59,10 @@ typedef struct {
 // "" or why cfg cannot work, with n_procs processes each holding E / n_procs experts
 // ("k = 3 is more than E = 2 experts", ...). Returns 0 or -1 (err filled).
 int moe_check_config(const MoeConfig *cfg, int n_procs, char *err, size_t err_len);
+
+// ceil(capacity_factor k tokens / E), at most `tokens`: the choices one expert takes
+// from a group of `tokens` tokens.
+int moe_capacity(float capacity_factor, int k, int tokens, int E);
 
 typedef struct {
     MoeConfig cfg;

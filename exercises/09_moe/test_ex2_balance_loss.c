@@ -9,6 +9,8 @@ Test(ex09_2, balanced_gives_alpha) {
     int choice[4] = {0, 1, 1, 0};
     float probs[8] = {0.9f, 0.1f, 0.3f, 0.7f, 0.2f, 0.8f, 0.6f, 0.4f}, d[8];
     cr_assert_float_eq(ex_balance_loss(choice, probs, 4, 2, 0.01f, d), 0.01, 1e-7);
+    // P_i is a mean over ALL tokens: every p[n][i], chosen or not, gets alpha E f_i / N
+    for (int i = 0; i < 8; i++) cr_assert_float_eq(d[i], 0.0025f, 1e-9, "d p[%d][%d]", i / 2, i % 2);
 }
 
 Test(ex09_2, collapsed_router_is_penalised) {

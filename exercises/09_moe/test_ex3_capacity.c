@@ -24,3 +24,14 @@ Test(ex09_3, first_choices_first) {
     int want[6] = {0, 0, 0, -1, -1, -1};
     for (int i = 0; i < 6; i++) cr_assert_eq(row[i], want[i], "choice %d: row %d, expected %d", i, row[i], want[i]);
 }
+
+Test(ex09_3, first_choices_before_any_second_choice) {
+    // 2 tokens, top-2, 3 experts, cf 0.5: cap = ceil(0.5 x 2 x 2 / 3) = 1.
+    // token 0 chooses (1, 0), token 1 chooses (0, 2). First choices first: token 0 -> 1,
+    // token 1 -> 0; then second choices: token 0 -> 0 is full (dropped), token 1 -> 2.
+    // Taking each token's choices together would give expert 0 to token 0 instead.
+    int choice[4] = {1, 0, 0, 2}, row[4];
+    cr_assert_eq(ex_capacity_rows(choice, 2, 2, 3, 0.5f, row), 1);
+    int want[4] = {0, -1, 0, 0};
+    for (int i = 0; i < 4; i++) cr_assert_eq(row[i], want[i], "choice %d: row %d, expected %d", i, row[i], want[i]);
+}

@@ -19,3 +19,13 @@ Test(ex09_4, one_process_sends_nothing) {
     int kept[4] = {3, 1, 4, 1};
     cr_assert_float_eq(ex_alltoall_bytes(kept, 1, 4, 8, 0), 0.0, 1e-9);
 }
+
+Test(ex09_4, experts_live_in_blocks) {
+    // 4 processes, 8 experts: process q holds experts 2q and 2q+1 (not e % 4).
+    // Only process 0 has rows: e + 1 rows for expert e. It keeps 1 + 2 (experts 0, 1)
+    // and sends the other 33; nobody sends it anything back to compute. 4 floats a row.
+    int kept[32] = {1, 2, 3, 4, 5, 6, 7, 8};
+    cr_assert_float_eq(ex_alltoall_bytes(kept, 4, 8, 4, 0), 33 * 16.0, 1e-9);
+    // process 3 (experts 6, 7) sends nothing and returns process 0's 7 + 8 rows
+    cr_assert_float_eq(ex_alltoall_bytes(kept, 4, 8, 4, 3), 15 * 16.0, 1e-9);
+}

@@ -120,7 +120,7 @@ static void bytes_table(Opts o, int rank, int P) {
     double last_ratio = 0;
     for (int k = 1; k <= 2; k++)
         for (int f = 0; f < 4; f++) {
-            o.k = k, o.capacity = factors[f];
+            o.k = k, o.capacity = factors[f], o.renorm = k > 1;
             Moe m;
             make_layer(&m, &o, 0);
             for (size_t i = 0; i < m.router_w.size; i++) m.router_w.data[i] *= 0.3f;   // milder routing
@@ -177,6 +177,10 @@ int main(int argc, char **argv) {
         {"renorm", FLAG_INT, &o.renorm, "renormalise the k gates (1) or not (0) (--check)"},
         {"seed", FLAG_INT, &o.seed, "random seed"},
     };
+    // --bytes alone measures a chapter-sized layer; its defaults go before the flags, so
+    // that --tokens, --width, --ffn and --experts given beside it win
+    if (cli_flag_given(argc, argv, "bytes") && !cli_flag_given(argc, argv, "check"))
+        o.tokens = 2048, o.width = 256, o.ffn = 1024, o.experts = 8;
     cli_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]),
               "ch09_ep: expert parallelism over MPI processes (run with mpirun -np P)");
     MoeConfig cfg = {.E = o.experts, .k = o.k, .capacity_factor = o.capacity};
@@ -188,10 +192,7 @@ int main(int argc, char **argv) {
     }
     int status = 0;
     if (o.check) status = check(&o, rank, P);
-    if (o.bytes) {
-        if (!o.check) o.tokens = 2048, o.width = 256, o.ffn = 1024, o.experts = 8;
-        bytes_table(o, rank, P);
-    }
+    if (o.bytes) bytes_table(o, rank, P);
     if (!o.check && !o.bytes && rank == 0) fprintf(stderr, "nothing to do: --check or --bytes (see --help)\n");
     MPI_Finalize();
     return status;

@@ -16,7 +16,9 @@ void moe_ep_init(MoeEp *ep, const Moe *m, int N_max, MPI_Comm comm) {
     char err[256];
     if (moe_check_config(&m->cfg, ep->P, err, sizeof err)) DIE("moe_ep_init: %s", err);
     ep->E_local = m->cfg.E / ep->P, ep->first = ep->rank * ep->E_local;
-    int cap = (int)ceil((double)m->cfg.capacity_factor * m->cfg.k * N_max / m->cfg.E);
+    // one group per process (moe_route's capacity is per group; several would need more room)
+    if (m->cfg.group_size) DIE("moe_ep_init: expert parallelism takes one group per process (group_size 0)");
+    int cap = moe_capacity(m->cfg.capacity_factor, m->cfg.k, N_max, m->cfg.E);
     ep->rows_max = ep->P * ep->E_local * cap + 1;
     const size_t rc = (size_t)ep->rows_max * m->C, rh = (size_t)ep->rows_max * m->H;
     ep->send_rows = xcalloc((size_t)ep->P, sizeof(int)), ep->recv_rows = xcalloc((size_t)ep->P, sizeof(int));

@@ -46,8 +46,10 @@ typedef struct {
     double bytes_step;             // bytes this process sent to others in the last forward + backward
 } MoeEp;
 
-// m: the full layer (router and, at least, this process's experts); N_max: the most
-// tokens a process routes in one call.
+// m: the full layer (router and, at least, this process's experts), with group_size 0
+// (each process's tokens are its one group); N_max: the most tokens a process routes in
+// one call. Every process routes the same number of tokens in a call: the averaged
+// gradients are then those of the mean loss over all tokens.
 void moe_ep_init(MoeEp *ep, const Moe *m, int N_max, MPI_Comm comm);
 void moe_ep_free(MoeEp *ep);
 

@@ -2,7 +2,7 @@
 #include <math.h>
 
 int ex_capacity_rows(const int *choice, int N, int k, int E, float cf, int *row) {
-    const int cap = (int)ceil((double)cf * k * N / E);
+    const int cap = (int)ceil((double)cf * k * N / E - 1e-6);   // 1.1f is 1.10000002
     int fill[64] = {0}, dropped = 0;
     for (int j = 0; j < k; j++)
         for (int n = 0; n < N; n++) {

@@ -12,11 +12,11 @@
 #include "chapters/07_bert/wordpiece.h"
 
 static inline WordPiece toy_vocab(void) {
-    static char names[45][8];
+    static char names[45][16];   // room for any int, so the compiler sees no truncation
     const char *tokens[45] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
     for (int i = 0; i < 20; i++) {
-        snprintf(names[5 + i], 8, "w%d", i), tokens[5 + i] = names[5 + i];
-        snprintf(names[25 + i], 8, "##w%d", i), tokens[25 + i] = names[25 + i];
+        snprintf(names[5 + i], 16, "w%d", i), tokens[5 + i] = names[5 + i];
+        snprintf(names[25 + i], 16, "##w%d", i), tokens[25 + i] = names[25 + i];
     }
     WordPiece wp;
     char err[256];

@@ -408,6 +408,16 @@ int main(int argc, char **argv) {
     SvgPlot plot = {"Dev F1 during fine-tuning", "step", "entity F1 (%)", 0, 0, 0, 0};
     svg_line_plot(path_join(path, sizeof path, o.common.out, "dev_f1.svg"), &plot, &series, 1);
     free(x), free(f1);
+    {   // the curve as numbers too, so that runs can be drawn together (pre-trained, random, frozen)
+        AtomicFile af;
+        if (atomic_open(&af, path_join(path, sizeof path, o.common.out, "curve.csv"), err, sizeof err))
+            die(path, 0, "%s", err);
+        fprintf(af.fp, "step,lr,train_loss,dev_f1,seconds\n");
+        for (int i = 0; i < res.n_curve; i++)
+            fprintf(af.fp, "%ld,%g,%.5f,%.2f,%.2f\n", res.curve[i].step, (double)res.curve[i].lr,
+                    (double)res.curve[i].train_loss, res.curve[i].dev_f1, res.curve[i].seconds);
+        if (atomic_commit(&af, err, sizeof err)) die(path, 0, "%s", err);
+    }
 
     Prf d = nerscore_prf(&dev_s, -1), t = nerscore_prf(&test_s, -1);
     printf("RESULT ch=08 task=ner init=%s%s head=%s%s lr=%g epochs=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "

@@ -24,14 +24,27 @@ Test(ch09_train, a_moe_language_model_learns_a_pattern, .timeout = 120) {
     LmTrainOpts o = {.batch = 8, .T = 24, .steps = 120, .warmup = 10, .lr = 3e-3f, .weight_decay = 0.0f, .clip = 1.0f,
                      .log_every = 20, .eval_every = 60, .eval_max = 20, .seed = 4};
     LmCurve curve = {0};
-    lm_train(&m, stream, N, stream, N, &o, &curve, NULL);
+    // validation: the pattern, with a stray token every 37 after the first 20 windows, so
+    // that the loss on all windows differs from the loss on the first 20
+    int *val = xmalloc(sizeof(int) * N);
+    for (int i = 0; i < N; i++) val[i] = i > 20 * 24 && i % 37 == 0 ? 13 : stream[i];
+    lm_train(&m, stream, N, val, N, &o, &curve, NULL);
     cr_assert_eq(curve.n, 6);
     const LmPoint *first = &curve.points[0], *last = &curve.points[curve.n - 1];
     // measured: 2.27 over the first 20 steps, 0.03 over the last 20; validation 0.005
     cr_assert_lt(last->train_loss, 0.25 * first->train_loss, "train loss %g -> %g", first->train_loss, last->train_loss);
     cr_assert_lt(last->val_loss, 0.2, "validation loss %g (chance: ln 16 = 2.77)", last->val_loss);
+    // the curve's points use the first 20 windows; the result, once, all 166 of them
+    LmCache c;
+    lm_cache_alloc(&c, &m, o.batch, o.T);
+    const double on_all = lm_evaluate(&m, &c, val, N, o.T, 0), on_20 = lm_evaluate(&m, &c, val, N, o.T, 20);
+    lm_cache_free(&c, &m);
+    cr_assert_gt(on_all, on_20 + 0.1, "the stray tokens cost: %g on all windows, %g on the first 20", on_all, on_20);
+    cr_assert_float_eq(last->val_loss_all, on_all, 1e-9 * (1 + on_all), "%g vs %g", last->val_loss_all, on_all);
+    cr_assert_float_eq(last->val_loss, on_20, 1e-9 * (1 + on_20), "%g vs %g", last->val_loss, on_20);
     for (int i = 0; i < curve.n; i++) {
         const LmPoint *p = &curve.points[i];
+        cr_assert(i == curve.n - 1 || isnan(p->val_loss_all), "point %d: only the last is on all windows", i);
         for (int l = 0; l < cfg.layers; l++) {
             long routed = 0;
             for (int e = 0; e < 4; e++) routed += p->load[l][e];
@@ -42,5 +55,5 @@ Test(ch09_train, a_moe_language_model_learns_a_pattern, .timeout = 120) {
         }
         cr_assert(p->aux > 0 && p->z > 0, "aux %g z %g", p->aux, p->z);
     }
-    lmcurve_free(&curve), lm_free(&m), free(stream);
+    lmcurve_free(&curve), lm_free(&m), free(stream), free(val);
 }

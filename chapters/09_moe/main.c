@@ -266,7 +266,7 @@ static RunResult run_model(const Opts *o, int which, const WordPiece *wp, const 
                       .eval_every = o->eval_every, .eval_max = o->eval_max, .seed = (uint64_t)o->common.seed + 1};
     lm_train(&m, train->ids, train->n, val->ids, val->n, &to, &r.curve, stdout);
     const LmPoint *last = &r.curve.points[r.curve.n - 1];
-    r.val_loss = last->val_loss, r.seconds = last->seconds, r.tok_s = last->tokens / last->seconds;
+    r.val_loss = last->val_loss_all, r.seconds = last->seconds, r.tok_s = last->tokens / last->seconds;
     if (cfg.moe) {
         routing_tail(&r, &cfg, o->steps);
         routing_figures(o, &r, &cfg);
@@ -283,8 +283,8 @@ static RunResult run_model(const Opts *o, int which, const WordPiece *wp, const 
 int main(int argc, char **argv) {
     double t0 = now_seconds();
     Opts o = {.common = {.seed = 1, .out = "build/ch09"}, .model = "all", .layers = 4, .width = 128, .heads = 4,
-              .ffn = 512, .experts = 8, .batch = 16, .seq_len = 128, .log_every = 50, .eval_every = 500,
-              .eval_max = 0, .steps = 1500, .warmup = 150, .capacity = 1.25f, .aux = 1e-2f, .z = 1e-3f, .lr = 1e-3f,
+              .ffn = 512, .experts = 8, .batch = 16, .seq_len = 128, .log_every = 50, .eval_every = 250,
+              .eval_max = 256, .steps = 1500, .warmup = 150, .capacity = 1.25f, .aux = 1e-2f, .z = 1e-3f, .lr = 1e-3f,
               .dropout = 0.0f, .weight_decay = 0.1f, .clip = 1.0f};
     Flag flags[] = {
         COMMON_FLAGS(o.common),
@@ -311,7 +311,7 @@ int main(int argc, char **argv) {
         {"dropout", FLAG_FLOAT, &o.dropout, "dropout on every residual branch"},
         {"log-every", FLAG_INT, &o.log_every, "steps between points of the curves"},
         {"eval-every", FLAG_INT, &o.eval_every, "steps between validation losses (a multiple of --log-every)"},
-        {"eval-max", FLAG_INT, &o.eval_max, "validation windows used (0: all)"},
+        {"eval-max", FLAG_INT, &o.eval_max, "validation windows of the curve's points (0: all; the final loss uses all)"},
     };
     // quick mode's defaults, before the flags: a flag given beside --quick wins
     if (cli_flag_given(argc, argv, "quick")) {   // the samples and chapter 07's quick vocabulary

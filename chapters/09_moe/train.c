@@ -95,9 +95,12 @@ void lm_train(Lm *m, const int *stream, long n, const int *val, long n_val, cons
         win.train_loss /= win_steps, win.aux /= win_steps, win.z /= win_steps;
         for (int l = 0; l < L; l++)
             win.cv[l] /= win_steps, win.max_mean[l] /= win_steps, win.drop[l] /= win_steps, win.entropy[l] /= win_steps;
-        win.val_loss = NAN;
+        win.val_loss = win.val_loss_all = NAN;
         if (val && ((o->eval_every && step % o->eval_every == 0) || step == o->steps))
             win.val_loss = lm_evaluate(m, &c, val, n_val, T, o->eval_max);
+        // the curve's points share one subset of the windows, so they compare with each
+        // other; the result, once, uses all of them
+        if (val && step == o->steps) win.val_loss_all = o->eval_max ? lm_evaluate(m, &c, val, n_val, T, 0) : win.val_loss;
         push(curve, &win);
         if (log) {
             progress_end(&prog);
@@ -109,6 +112,8 @@ void lm_train(Lm *m, const int *stream, long n, const int *val, long n_val, cons
                         100 * drop);
             }
             if (!isnan(win.val_loss)) fprintf(log, " | val %.4f (ppl %.1f)", win.val_loss, exp(win.val_loss));
+            if (!isnan(win.val_loss_all) && o->eval_max)
+                fprintf(log, " | all of val %.4f (ppl %.1f)", win.val_loss_all, exp(win.val_loss_all));
             fprintf(log, " | %.0f tok/s\n", tokens / seconds);
             fflush(log);
         }

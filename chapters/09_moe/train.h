@@ -25,7 +25,7 @@ typedef struct {
     long steps, warmup;
     float lr, weight_decay, clip;
     int log_every, eval_every;   // eval_every: a multiple of log_every; 0 = at the end only
-    int eval_max;                // validation windows used (0: all)
+    int eval_max;                // validation windows of the curve's points (0: all)
     uint64_t seed;
 } LmTrainOpts;
 
@@ -34,6 +34,7 @@ typedef struct {
     float lr;
     double train_loss, aux, z;          // means since the previous point (aux, z: summed over layers)
     double val_loss;                    // NaN where not evaluated
+    double val_loss_all;                // the last point only: on every window (NaN elsewhere)
     double seconds, tokens;             // training time (evaluation excluded) and tokens so far
     long load[LM_MAX_LAYERS][MOE_MAX_EXPERTS];   // choices routed to each expert since the previous point
     double cv[LM_MAX_LAYERS], max_mean[LM_MAX_LAYERS], drop[LM_MAX_LAYERS], entropy[LM_MAX_LAYERS];   // per-step means

@@ -17,6 +17,7 @@
 
 #include "chapters/07_bert/checkpoint.h"
 #include "chapters/07_bert/pretrain.h"
+#include "chapters/08_ner/curve.h"
 #include "chapters/08_ner/errors.h"
 #include "chapters/08_ner/finetune.h"
 #include "chapters/08_ner/ner_checkpoint.h"
@@ -29,7 +30,7 @@
 
 typedef struct {
     CommonOpts common;
-    const char *model, *init, *scheme, *predictions, *tag, *tagger, *analyze;
+    const char *model, *init, *scheme, *predictions, *tag, *tagger, *analyze, *plot_curves;
     int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase, crf, mlm_check, examples;
     float lr, warmup, weight_decay, clip;
 } Opts;
@@ -195,6 +196,48 @@ static void analyze_file(const Opts *o, double t0) {
     free(labels), conll_free(&gold), conll_free(&pred);
 }
 
+// ---- --plot-curves: several runs' dev F1 in one figure ----------------------------------------------
+
+// spec: "label=path/curve.csv,label=path/curve.csv,..." -> OUT/dev_f1_runs.svg and a table
+static void plot_curves(const Opts *o, double t0) {
+    enum { MAX_RUNS = 8 };
+    char spec[4096], err[1024], path[4200];
+    if (strlen(o->plot_curves) >= sizeof spec) die("--plot-curves", 0, "the list is longer than %zu characters", sizeof spec - 1);
+    strcpy(spec, o->plot_curves);
+    const char *label[MAX_RUNS];
+    FtResult run[MAX_RUNS];
+    SvgSeries series[MAX_RUNS];
+    float *xs[MAX_RUNS], *ys[MAX_RUNS];
+    int n = 0;
+    for (char *item = strtok(spec, ","); item; item = strtok(NULL, ",")) {
+        char *eq = strchr(item, '=');
+        if (!eq || eq == item || !eq[1]) die("--plot-curves", 0, "\"%s\" is not label=path/curve.csv", item);
+        if (n == MAX_RUNS) die("--plot-curves", 0, "at most %d runs", MAX_RUNS);
+        *eq = '\0', label[n] = item;
+        if (ftcurve_load(eq + 1, &run[n], err, sizeof err)) die(eq + 1, 0, "%s", err);
+        n++;
+    }
+    if (n == 0) die("--plot-curves", 0, "no runs given");
+    printf("%-28s %8s %10s %10s %10s\n", "run", "points", "last step", "best F1", "at step");
+    for (int i = 0; i < n; i++) {
+        const FtResult *r = &run[i];
+        float *x = xs[i] = fzeros((size_t)r->n_curve), *y = ys[i] = fzeros((size_t)r->n_curve);
+        for (int k = 0; k < r->n_curve; k++) x[k] = (float)r->curve[k].step, y[k] = (float)r->curve[k].dev_f1;
+        series[i] = (SvgSeries){label[i], x, y, r->n_curve};
+        printf("%-28s %8d %10ld %10.2f %10ld\n", label[i], r->n_curve, r->curve[r->n_curve - 1].step, r->best_f1,
+               r->best_step);
+    }
+    if (make_dirs(o->common.out)) die(o->common.out, 0, "cannot create the output directory");
+    SvgPlot plot = {"Dev F1 (conlleval) during fine-tuning", "step", "entity F1 (%)", 0, 0, 0, 0};
+    if (svg_line_plot(path_join(path, sizeof path, o->common.out, "dev_f1_runs.svg"), &plot, series, n))
+        die(path, 0, "cannot write the figure");
+    printf("%s: %d runs\n", path, n);
+    printf("RESULT ch=08 task=plot-curves runs=%d", n);
+    for (int i = 0; i < n; i++) printf(" best_f1_%d=%.2f", i + 1, run[i].best_f1);
+    printf(" seconds=%.2f\n", now_seconds() - t0);
+    for (int i = 0; i < n; i++) free(xs[i]), free(ys[i]), ftresult_free(&run[i]);
+}
+
 // ---- --tag ------------------------------------------------------------------------------------------
 
 static void tag_text(const Opts *o, double t0) {
@@ -277,6 +320,8 @@ int main(int argc, char **argv) {
          "the encoder's held-out masked-token accuracy (chapter 07's) before and after fine-tuning (08.7)"},
         {"examples", FLAG_INT, &o.examples, "error analysis of the test set, with this many example errors per type (0: none)"},
         {"analyze", FLAG_STRING, &o.analyze, "score a `word gold predicted` file (conlleval's format) with the error analysis, and stop"},
+        {"plot-curves", FLAG_STRING, &o.plot_curves,
+         "draw runs' dev F1 together: \"label=DIR/curve.csv,label=...\" -> OUT/dev_f1_runs.svg, and stop"},
         {"tag", FLAG_STRING, &o.tag, "print the entities of this text and stop (needs a fine-tuned --tagger)"},
         {"tagger", FLAG_STRING, &o.tagger, "fine-tuned model for --tag (default: --out/checkpoint)"},
     };
@@ -302,6 +347,10 @@ int main(int argc, char **argv) {
     }
     if (o.analyze) {
         analyze_file(&o, t0);
+        return 0;
+    }
+    if (o.plot_curves) {
+        plot_curves(&o, t0);
         return 0;
     }
     char err[1024], path[4200];
@@ -408,16 +457,9 @@ int main(int argc, char **argv) {
     SvgPlot plot = {"Dev F1 during fine-tuning", "step", "entity F1 (%)", 0, 0, 0, 0};
     svg_line_plot(path_join(path, sizeof path, o.common.out, "dev_f1.svg"), &plot, &series, 1);
     free(x), free(f1);
-    {   // the curve as numbers too, so that runs can be drawn together (pre-trained, random, frozen)
-        AtomicFile af;
-        if (atomic_open(&af, path_join(path, sizeof path, o.common.out, "curve.csv"), err, sizeof err))
-            die(path, 0, "%s", err);
-        fprintf(af.fp, "step,lr,train_loss,dev_f1,seconds\n");
-        for (int i = 0; i < res.n_curve; i++)
-            fprintf(af.fp, "%ld,%g,%.5f,%.2f,%.2f\n", res.curve[i].step, (double)res.curve[i].lr,
-                    (double)res.curve[i].train_loss, res.curve[i].dev_f1, res.curve[i].seconds);
-        if (atomic_commit(&af, err, sizeof err)) die(path, 0, "%s", err);
-    }
+    // the curve as numbers too, so that runs can be drawn together (--plot-curves)
+    if (ftcurve_save(path_join(path, sizeof path, o.common.out, "curve.csv"), &res, err, sizeof err))
+        die(path, 0, "%s", err);
 
     Prf d = nerscore_prf(&dev_s, -1), t = nerscore_prf(&test_s, -1);
     printf("RESULT ch=08 task=ner init=%s%s head=%s%s lr=%g epochs=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "

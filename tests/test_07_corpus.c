@@ -14,24 +14,7 @@
 #include "chapters/03_imdb_sentiment/imdb.h"
 #include "chapters/07_bert/conll.h"
 #include "chapters/07_bert/corpus.h"
-
-static char tmp_dir[] = "/tmp/book_test07c_XXXXXX";
-static char path_buf[4200];
-
-static const char *tmp_path(const char *name) {
-    if (strstr(tmp_dir, "XXXXXX")) cr_assert_not_null(mkdtemp(tmp_dir));
-    snprintf(path_buf, sizeof path_buf, "%s/%s", tmp_dir, name);
-    return path_buf;
-}
-
-static const char *write_tmp(const char *name, const char *content) {
-    const char *p = tmp_path(name);
-    FILE *fp = fopen(p, "wb");
-    cr_assert_not_null(fp);
-    fputs(content, fp);
-    fclose(fp);
-    return p;
-}
+#include "tests/tmp_file.h"
 
 Test(ch07_corpus, wikitext_detokenize) {
     const char *in = "It is 1 @,@ 000 km @-@ long , 2 @.@ 5 m wide ; <unk> lives there .";
@@ -48,7 +31,7 @@ Test(ch07_corpus, wikitext_articles_are_documents) {
                        " = Second = \n \n The <unk> one .\n";
     DocList d = {0};
     char err[512];
-    cr_assert_eq(corpus_wikitext(&d, write_tmp("wiki.tokens", text), err, sizeof err), 0, "%s", err);
+    cr_assert_eq(corpus_wikitext(&d, tmp_write("wiki.tokens", text), err, sizeof err), 0, "%s", err);
     cr_assert_eq(d.n, 2);
     cr_assert_str_eq(d.text[0], "A river-bank .\nIt grew .");   // headings dropped, paragraphs kept
     cr_assert_str_eq(d.text[1], "The [UNK] one .");
@@ -59,12 +42,12 @@ Test(ch07_corpus, wikitext_articles_are_documents) {
 Test(ch07_corpus, wikitext_without_final_newline_and_with_crlf) {
     DocList d = {0};
     char err[512];
-    cr_assert_eq(corpus_wikitext(&d, write_tmp("nonl.tokens", " = A = \n \n Hello there .\n = B = \n \n Last ."), err,
+    cr_assert_eq(corpus_wikitext(&d, tmp_write("nonl.tokens", " = A = \n \n Hello there .\n = B = \n \n Last ."), err,
                                  sizeof err), 0, "%s", err);
     cr_assert_eq(d.n, 2);
     cr_assert_str_eq(d.text[1], "Last .");
     doclist_free(&d);
-    cr_assert_eq(corpus_wikitext(&d, write_tmp("crlf.tokens", " = A = \r\n \r\n One .\r\n = B = \r\n Two .\r\n"), err,
+    cr_assert_eq(corpus_wikitext(&d, tmp_write("crlf.tokens", " = A = \r\n \r\n One .\r\n = B = \r\n Two .\r\n"), err,
                                  sizeof err), 0, "%s", err);
     cr_assert_eq(d.n, 2);
     cr_assert_str_eq(d.text[0], "One .");
@@ -75,11 +58,11 @@ Test(ch07_corpus, wikitext_without_final_newline_and_with_crlf) {
 Test(ch07_corpus, bad_corpus_files_are_refused) {
     DocList d = {0};
     char err[512];
-    cr_assert_eq(corpus_wikitext(&d, write_tmp("empty.tokens", ""), err, sizeof err), -1);
+    cr_assert_eq(corpus_wikitext(&d, tmp_write("empty.tokens", ""), err, sizeof err), -1);
     cr_assert(strstr(err, "empty.tokens: empty file"), "%s", err);
-    cr_assert_eq(corpus_wikitext(&d, write_tmp("latin1.tokens", " = T = \n ok\n caf\xe9 \n"), err, sizeof err), -1);
+    cr_assert_eq(corpus_wikitext(&d, tmp_write("latin1.tokens", " = T = \n ok\n caf\xe9 \n"), err, sizeof err), -1);
     cr_assert(strstr(err, "latin1.tokens:3: not valid UTF-8"), "%s", err);
-    cr_assert_eq(corpus_wikitext(&d, write_tmp("heads.tokens", " = T = \n \n = = U = = \n"), err, sizeof err), -1);
+    cr_assert_eq(corpus_wikitext(&d, tmp_write("heads.tokens", " = T = \n \n = = U = = \n"), err, sizeof err), -1);
     cr_assert(strstr(err, "no text"), "%s", err);
     cr_assert_eq(corpus_wikitext(&d, tmp_path("missing.tokens"), err, sizeof err), -1);
     cr_assert(strstr(err, "missing.tokens: cannot read") && strstr(err, "fetch.sh wikitext-2"), "%s", err);
@@ -92,7 +75,7 @@ static const char *conll_ok = "-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nreject
 Test(ch07_conll, reads_documents_and_sentences) {
     ConllSet s;
     char err[512];
-    cr_assert_eq(conll_load(&s, write_tmp("ok.conll", conll_ok), err, sizeof err), 0, "%s", err);
+    cr_assert_eq(conll_load(&s, tmp_write("ok.conll", conll_ok), err, sizeof err), 0, "%s", err);
     cr_assert(s.n_tokens == 5 && s.n_sents == 3 && s.n_docs == 2 && s.columns == 4);
     cr_assert(s.sent_start[1] == 2 && s.sent_start[2] == 3 && s.sent_start[3] == 5);
     cr_assert(s.sent_doc[0] == 0 && s.sent_doc[1] == 0 && s.sent_doc[2] == 1);
@@ -101,7 +84,7 @@ Test(ch07_conll, reads_documents_and_sentences) {
     cr_assert_str_eq(s.word[4], ".");   // the last line had no newline at all
     conll_free(&s);
     DocList d = {0};
-    cr_assert_eq(corpus_conll(&d, path_buf, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(corpus_conll(&d, tmp_path("ok.conll"), err, sizeof err), 0, "%s", err);
     cr_assert_eq(d.n, 2);
     cr_assert_str_eq(d.text[0], "EU rejects\nPeter\n");
     cr_assert_str_eq(d.text[1], "Bonn .\n");
@@ -124,7 +107,7 @@ Test(ch07_conll, malformed_files_name_the_line) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ConllSet s;
         char err[512];
-        cr_assert_eq(conll_load(&s, write_tmp(bad[i].name, bad[i].content), err, sizeof err), -1, "%s accepted",
+        cr_assert_eq(conll_load(&s, tmp_write(bad[i].name, bad[i].content), err, sizeof err), -1, "%s accepted",
                      bad[i].name);
         cr_assert(strstr(err, bad[i].message), "%s: got \"%s\"", bad[i].name, err);
     }
@@ -132,7 +115,7 @@ Test(ch07_conll, malformed_files_name_the_line) {
 
 // chapter 08's `word gold predicted` files: the gold column is 1 from the last
 Test(ch07_conll, a_column_before_the_last) {
-    const char *path = write_tmp("pred.txt", "Tim B-PER B-PER\nCook I-PER O\n\nParis B-LOC B-ORG\n");
+    const char *path = tmp_write("pred.txt", "Tim B-PER B-PER\nCook I-PER O\n\nParis B-LOC B-ORG\n");
     ConllSet gold, pred;
     char err[512];
     cr_assert_eq(conll_load_column(&gold, path, 1, err, sizeof err), 0, "%s", err);
@@ -145,10 +128,10 @@ Test(ch07_conll, a_column_before_the_last) {
     cr_assert_str_eq(pred.tag[2], "B-ORG");
     conll_free(&gold), conll_free(&pred);
     // a line with only word and tag has no column before the last tag
-    cr_assert_eq(conll_load_column(&gold, write_tmp("two.txt", "Tim B-PER\n"), 1, err, sizeof err), -1);
+    cr_assert_eq(conll_load_column(&gold, tmp_write("two.txt", "Tim B-PER\n"), 1, err, sizeof err), -1);
     cr_assert(strstr(err, "two.txt:1: 2 columns"), "%s", err);
     // the column read must hold tags
-    cr_assert_eq(conll_load_column(&gold, write_tmp("notag.txt", "Tim NNP B-PER\n"), 1, err, sizeof err), -1);
+    cr_assert_eq(conll_load_column(&gold, tmp_write("notag.txt", "Tim NNP B-PER\n"), 1, err, sizeof err), -1);
     cr_assert(strstr(err, "notag.txt:1: unknown tag \"NNP\""), "%s", err);
 }
 

@@ -7,24 +7,13 @@
 #include <string.h>
 
 #include "chapters/08_ner/curve.h"
-
-static const char *write_file(const char *name, const char *content) {
-    static char dir[] = "/tmp/book_test08c_XXXXXX";
-    static char path[256];
-    if (strstr(dir, "XXXXXX")) cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    fputs(content, f);
-    fclose(f);
-    return path;
-}
+#include "tests/tmp_file.h"
 
 Test(ch08_curve, a_saved_curve_reads_back) {
     FtPoint pts[3] = {{200, 4.8e-4f, 0.4121f, 39.64, 98.1}, {400, 3.2e-4f, 0.2210f, 50.5, 196.25}, {600, 0, 0.1875f, 48.25, 290}};
     FtResult r = {.curve = pts, .n_curve = 3};
-    char err[512], path[300];
-    snprintf(path, sizeof path, "%s", write_file("x", ""));
+    char err[512], path[4300];
+    snprintf(path, sizeof path, "%s", tmp_write("x", ""));
     cr_assert_eq(ftcurve_save(path, &r, err, sizeof err), 0, "%s", err);
     FtResult back;
     cr_assert_eq(ftcurve_load(path, &back, err, sizeof err), 0, "%s", err);
@@ -42,9 +31,9 @@ Test(ch08_curve, a_saved_curve_reads_back) {
 }
 
 static void refused(const char *content, const char *where, const char *what) {
-    const char *path = write_file("bad.csv", content);
+    const char *path = tmp_write("bad.csv", content);
     FtResult r;
-    char err[512], expect[300];
+    char err[512], expect[4400];
     cr_assert_eq(ftcurve_load(path, &r, err, sizeof err), -1, "accepted: %s", content);
     snprintf(expect, sizeof expect, "%s%s", path, where);
     cr_assert(strstr(err, expect) == err, "\"%s\" does not start with \"%s\"", err, expect);

@@ -21,6 +21,7 @@
 #include "chapters/07_bert/corpus.h"
 #include "chapters/07_bert/ngram.h"
 #include "chapters/07_bert/pretrain.h"
+#include "chapters/07_bert/probe.h"
 #include "chapters/07_bert/wordpiece.h"
 #include "chapters/07_bert/wp_train.h"
 #include "common/cli.h"
@@ -33,7 +34,7 @@
 typedef struct {
     CommonOpts common;
     const char *tokenize, *vocab, *score, *config, *resume, *fill, *model;
-    int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only, baseline, dump_seqs;
+    int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only, baseline, dump_seqs, probe;
     int batch, accum, seq_len, warmup, steps, log_every, eval_every, save_every, whole_word, eval_max, stop_after;
     float lr, weight_decay, clip, mask_prob, dropout;
 } Opts;
@@ -142,6 +143,58 @@ static void fill_masks(const Opts *o, double t0) {
     bert_free(&m), wordpiece_free(&wp);
 }
 
+// ---- --probe --------------------------------------------------------------------------------------
+
+// --probe: where a saved model's heads look and how alike its hidden states are (probe.h),
+// on the held-out sequences (masked as in evaluation: what the model sees when it answers).
+static void probe_model(const Opts *o, double t0) {
+    enum { R = 2 };
+    char err[1024], dir[4200];
+    const char *model = o->model ? o->model : path_join(dir, sizeof dir, o->common.out, "checkpoint");
+    const char *data = o->common.data ? o->common.data : "datasets/samples";
+    Bert m;
+    WordPiece wp;
+    int has_head;
+    if (bert_load_dir(model, &m, &wp, o->lowercase, &has_head, err, sizeof err)) die(model, 0, "%s", err);
+    EvalSet val;
+    const int max_seqs = o->eval_max ? o->eval_max : 256;   // 32k tokens: the means are stable to 3 digits
+    if (heldout_load(&val, &wp, data, o->seq_len, o->batch, max_seqs, 0, NULL, NULL, stdout, err, sizeof err))
+        die(data, 0, "%s", err);
+    const int L = m.cfg.layers, NH = m.cfg.heads, T = val.T;
+    BertCache c;
+    bert_cache_alloc(&c, &m, val.batch, T, evalset_max_targets(&val));
+    double *sum = xcalloc((size_t)L * NH * (2 * R + 1), sizeof(double)), cos_sum = 0;
+    long *count = xcalloc((size_t)L * (2 * R + 1), sizeof(long)), pairs = 0;
+    for (int k = 0; k < val.n_batches; k++) {
+        int b0 = k * val.batch, nb = val.n - b0 < val.batch ? val.n - b0 : val.batch;
+        bert_encode(&m, &c, val.input + (size_t)b0 * T, NULL, NULL, NULL, nb, T);
+        for (int l = 0; l < L; l++)
+            probe_offsets(sum + (size_t)l * NH * (2 * R + 1), count + (size_t)l * (2 * R + 1), c.layer[l].attn.probs, nb,
+                          NH, T, R);
+        cos_sum += probe_cosine_sum(bert_hidden(&c, &m), nb, T, m.cfg.hidden, &pairs);
+    }
+    printf("\n%s on %d held-out sequences of %d: mean attention weight on the key at t+d (uniform: 1/%d = %.4f)\n",
+           model, val.n, T, T, 1.0 / T);
+    printf("layer head %8s %8s %8s %8s %8s\n", "d=-2", "d=-1", "d=0", "d=+1", "d=+2");
+    double best_prev = 0, best_next = 0;
+    for (int l = 0; l < L; l++)
+        for (int h = 0; h < NH; h++) {
+            printf("%5d %4d", l, h);
+            for (int d = 0; d <= 2 * R; d++) {
+                double w = sum[((size_t)l * NH + h) * (2 * R + 1) + d] / (double)count[(size_t)l * (2 * R + 1) + d];
+                printf(" %8.4f", w);
+                if (d == R - 1 && w > best_prev) best_prev = w;
+                if (d == R + 1 && w > best_next) best_next = w;
+            }
+            printf("\n");
+        }
+    const double cosine = pairs ? cos_sum / (double)pairs : NAN;
+    printf("final hidden states: mean cosine similarity of two positions of a sequence %.4f\n", cosine);
+    printf("RESULT ch=07 task=probe layers=%d heads=%d best_prev=%.4f best_next=%.4f uniform=%.4f cosine=%.4f "
+           "seconds=%.2f\n", L, NH, best_prev, best_next, 1.0 / T, cosine, now_seconds() - t0);
+    free(sum), free(count), bert_cache_free(&c, &m), evalset_free(&val), bert_free(&m), wordpiece_free(&wp);
+}
+
 // ---- the corpus ------------------------------------------------------------------------------------
 
 static void read_corpus(const Opts *o, const char *data, DocList *docs) {
@@ -240,7 +293,9 @@ int main(int argc, char **argv) {
         {"stop-after", FLAG_INT, &o.stop_after, "stop after this step with a checkpoint, as if interrupted"},
         {"resume", FLAG_STRING, &o.resume, "continue from this checkpoint directory (same options)"},
         {"fill", FLAG_STRING, &o.fill, "print the top-5 tokens for each [MASK] in this text and stop"},
-        {"model", FLAG_STRING, &o.model, "checkpoint directory for --fill (default: --out/checkpoint)"},
+        {"model", FLAG_STRING, &o.model, "checkpoint directory for --fill and --probe (default: --out/checkpoint)"},
+        {"probe", FLAG_BOOL, &o.probe,
+         "where the heads of --model look and how alike its hidden states are, on --eval-max held-out sequences (0: 256), and stop"},
         {"tokenize", FLAG_STRING, &o.tokenize, "print the ids of each line of FILE (needs --vocab) and stop"},
         {"vocab", FLAG_STRING, &o.vocab, "vocab.txt to use (default: train one into --out)"},
         {"lowercase", FLAG_BOOL, &o.lowercase, "uncased vocabulary: lower-case and strip accents"},
@@ -283,6 +338,10 @@ int main(int argc, char **argv) {
     }
     if (o.fill) {
         fill_masks(&o, t0);
+        return 0;
+    }
+    if (o.probe) {
+        probe_model(&o, t0);
         return 0;
     }
 

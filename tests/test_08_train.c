@@ -1,6 +1,7 @@
 // tests/test_08_train.c: chapter 08's fine-tuning loop end to end on a small made-up
 // NER task whose tags need the previous word: the loss falls, dev F1 (conlleval) passes
-// a bar, and early stopping hands back the best weights.
+// a bar, the weights handed back are the best ones; and a frozen encoder (--freeze)
+// neither moves nor drops out.
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -47,42 +48,62 @@ static const char *write_set(const char *name, int n_sents, uint64_t seed) {
     return p;
 }
 
-Test(ch08_train, learns_tags_that_need_the_previous_word, .timeout = 120) {
-    WordPiece wp = toy_vocab();
-    ConllSet train_set, dev_set;
-    char err[512];
-    cr_assert_eq(conll_load(&train_set, write_set("train.txt", 300, 1), err, sizeof err), 0, "%s", err);
-    cr_assert_eq(conll_load(&dev_set, write_set("dev.txt", 80, 2), err, sizeof err), 0, "%s", err);
+// The toy task's data, as finetune_run takes it: [0] train, [1] dev.
+typedef struct {
+    WordPiece wp;
+    ConllSet sets[2];
     TagSet ts;
-    cr_assert_eq(tagset_build(&ts, train_set.tag, train_set.n_tokens, SCHEME_IOB2, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(ts.n_labels, 7);
-    ConllSet *sets[2] = {&train_set, &dev_set};
     NerRows rows[2];
     int *word_labels[2], *token_labels[2];
     NerSplit split[2];
+} Task;
+
+static void task_build(Task *t, int n_train, int n_dev) {
+    char err[512];
+    t->wp = toy_vocab();
+    cr_assert_eq(conll_load(&t->sets[0], write_set("train.txt", n_train, 1), err, sizeof err), 0, "%s", err);
+    cr_assert_eq(conll_load(&t->sets[1], write_set("dev.txt", n_dev, 2), err, sizeof err), 0, "%s", err);
+    cr_assert_eq(tagset_build(&t->ts, t->sets[0].tag, t->sets[0].n_tokens, SCHEME_IOB2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(t->ts.n_labels, 7);
     for (int k = 0; k < 2; k++) {
-        word_labels[k] = xmalloc(sizeof(int) * (size_t)sets[k]->n_tokens);
-        for (int s = 0; s < sets[k]->n_sents; s++) {
-            int a = sets[k]->sent_start[s];
-            cr_assert_eq(tagset_encode(&ts, sets[k]->tag + a, sets[k]->sent_start[s + 1] - a, word_labels[k] + a, err,
+        ConllSet *set = &t->sets[k];
+        t->word_labels[k] = xmalloc(sizeof(int) * (size_t)set->n_tokens);
+        for (int s = 0; s < set->n_sents; s++) {
+            int a = set->sent_start[s];
+            cr_assert_eq(tagset_encode(&t->ts, set->tag + a, set->sent_start[s + 1] - a, t->word_labels[k] + a, err,
                                        sizeof err), 0, "%s", err);
         }
-        nerrows_build(&rows[k], sets[k], &wp, 16, 0);
-        token_labels[k] = xmalloc(sizeof(int) * (size_t)rows[k].n_rows * rows[k].T);
-        nerrows_token_labels(&rows[k], word_labels[k], token_labels[k]);
-        split[k] = (NerSplit){sets[k], &rows[k], word_labels[k], token_labels[k]};
+        nerrows_build(&t->rows[k], set, &t->wp, 16, 0);
+        t->token_labels[k] = xmalloc(sizeof(int) * (size_t)t->rows[k].n_rows * t->rows[k].T);
+        nerrows_token_labels(&t->rows[k], t->word_labels[k], t->token_labels[k]);
+        t->split[k] = (NerSplit){set, &t->rows[k], t->word_labels[k], t->token_labels[k]};
     }
+}
+
+static void task_free(Task *t) {
+    for (int k = 0; k < 2; k++)
+        nerrows_free(&t->rows[k]), free(t->word_labels[k]), free(t->token_labels[k]), conll_free(&t->sets[k]);
+    wordpiece_free(&t->wp);
+}
+
+static void tagger_make(Tagger *tg, int n_labels, float dropout) {
     BertConfig cfg = {.vocab = 45, .hidden = 32, .layers = 2, .heads = 2, .intermediate = 64, .max_pos = 16,
-                      .type_vocab = 2, .dropout = 0.1f, .ln_eps = 1e-12f};
+                      .type_vocab = 2, .dropout = dropout, .ln_eps = 1e-12f};
     Rng rng;
     rng_seed(&rng, 3);
+    bert_create(&tg->bert, &cfg, &rng);
+    tagger_init(tg, n_labels, &rng);
+}
+
+Test(ch08_train, learns_tags_that_need_the_previous_word, .timeout = 120) {
+    Task t;
+    task_build(&t, 300, 80);
     Tagger tg;
-    bert_create(&tg.bert, &cfg, &rng);
-    tagger_init(&tg, ts.n_labels, &rng);
+    tagger_make(&tg, t.ts.n_labels, 0.1f);
     FinetuneOpts o = {.batch = 16, .epochs = 40, .lr = 3e-3f, .warmup_frac = 0.1f, .weight_decay = 0.01f, .clip = 1.0f,
                       .eval_every = 19, .seed = 1};
     FtResult res;
-    finetune_run(&tg, &ts, &split[0], &split[1], &o, &res, NULL);
+    finetune_run(&tg, &t.ts, &t.split[0], &t.split[1], &o, &res, NULL);
     cr_assert_gt(res.n_curve, 4);
     const FtPoint *first = &res.curve[0], *last = &res.curve[res.n_curve - 1];
     // Measured: train loss 1.85 over the first 19 steps, 0.004 over the last 76; dev F1
@@ -93,12 +114,53 @@ Test(ch08_train, learns_tags_that_need_the_previous_word, .timeout = 120) {
     // the weights handed back are the best ones: scoring them again gives the best F1
     TaggerCache c;
     tagger_cache_alloc(&c, &tg, 16, 16);
-    int *pred = xmalloc(sizeof(int) * (size_t)dev_set.n_tokens);
-    tagger_predict(&tg, &c, 16, &rows[1], pred);
+    int *pred = xmalloc(sizeof(int) * (size_t)t.sets[1].n_tokens);
+    tagger_predict(&tg, &c, 16, &t.rows[1], pred);
     NerScore s;
-    ner_score(&s, &ts, &dev_set, pred);
+    ner_score(&s, &t.ts, &t.sets[1], pred);
     cr_assert_float_eq(nerscore_prf(&s, -1).f1, res.best_f1, 1e-9);
     free(pred), tagger_cache_free(&c, &tg), ftresult_free(&res), tagger_free(&tg);
-    for (int k = 0; k < 2; k++) nerrows_free(&rows[k]), free(word_labels[k]), free(token_labels[k]), conll_free(sets[k]);
-    wordpiece_free(&wp);
+    task_free(&t);
+}
+
+// --freeze: the encoder's weights stay bit for bit, only the classifier learns, and the
+// encoder runs without dropout (a linear probe of fixed features): two runs whose
+// encoders differ only in their dropout rate train the same classifier, bit for bit.
+Test(ch08_train, a_frozen_encoder_stays_put_and_runs_without_dropout, .timeout = 60) {
+    Task t;
+    task_build(&t, 120, 30);
+    Tagger tg[2];
+    const float rate[2] = {0.1f, 0.5f};
+    FinetuneOpts o = {.batch = 16, .epochs = 3, .lr = 3e-3f, .warmup_frac = 0.1f, .weight_decay = 0.01f, .clip = 1.0f,
+                      .freeze_encoder = 1, .eval_every = 8, .seed = 1};
+    float *before = NULL;
+    size_t n_before = 0;
+    for (int r = 0; r < 2; r++) {
+        tagger_make(&tg[r], t.ts.n_labels, rate[r]);
+        tg[r].head_dropout = 0.1f;   // the classifier's own dropout: the same in both runs
+        if (r == 0) {   // every encoder weight, to compare after
+            for (int k = 0; k < tg[0].bert.encoder.count; k++) n_before += tg[0].bert.encoder.items[k]->size;
+            before = xmalloc(sizeof(float) * n_before);
+            for (int k = 0, at = 0; k < tg[0].bert.encoder.count; at += (int)tg[0].bert.encoder.items[k++]->size)
+                memcpy(before + at, tg[0].bert.encoder.items[k]->data, sizeof(float) * tg[0].bert.encoder.items[k]->size);
+        }
+        FtResult res;
+        finetune_run(&tg[r], &t.ts, &t.split[0], &t.split[1], &o, &res, NULL);
+        cr_assert_float_eq(tg[r].bert.cfg.dropout, rate[r], 0, "the encoder's dropout rate is given back");
+        ftresult_free(&res);
+    }
+    for (int k = 0, at = 0; k < tg[0].bert.encoder.count; at += (int)tg[0].bert.encoder.items[k++]->size)
+        cr_assert_eq(memcmp(before + at, tg[0].bert.encoder.items[k]->data, sizeof(float) * tg[0].bert.encoder.items[k]->size),
+                     0, "encoder tensor %s moved", tg[0].bert.encoder.items[k]->name);
+    Tagger untrained;   // the same seed: the classifier as it started
+    tagger_make(&untrained, t.ts.n_labels, 0.1f);
+    int moved = 0;
+    for (int k = 0; k < tg[0].head.count; k++) {
+        const Tensor *a = tg[0].head.items[k], *b = tg[1].head.items[k], *start = untrained.head.items[k];
+        cr_assert_eq(memcmp(a->data, b->data, sizeof(float) * a->size), 0,
+                     "classifier tensor %s differs with the encoder's dropout rate: the frozen encoder dropped out", a->name);
+        for (size_t i = 0; i < a->size; i++) moved += a->data[i] != start->data[i];
+    }
+    cr_assert_gt(moved, 0, "the classifier learnt nothing");
+    free(before), tagger_free(&tg[0]), tagger_free(&tg[1]), tagger_free(&untrained), task_free(&t);
 }

@@ -88,6 +88,11 @@ void finetune_run(Tagger *tg, const TagSet *ts, const NerSplit *train, const Ner
     const long total = (long)steps_per_epoch * o->epochs, warmup = lroundf(o->warmup_frac * (float)total);
     const int eval_every = o->eval_every > 0 ? o->eval_every : steps_per_epoch;
     TensorList *trained = o->freeze_encoder ? &tg->head : &tg->params;
+    // A frozen encoder is a fixed feature extractor, so it runs as in evaluation, without
+    // dropout: the classifier learns to read the features the encoder really gives (a
+    // linear probe). Only the classifier's own dropout stays.
+    const float encoder_dropout = tg->bert.cfg.dropout;
+    if (o->freeze_encoder) tg->bert.cfg.dropout = 0;
     Adam opt;
     adam_init(&opt, trained, o->lr, 0.9f, 0.999f, 1e-6f, o->weight_decay);
     adam_exclude_1d_from_decay(&opt, trained);
@@ -153,4 +158,5 @@ void finetune_run(Tagger *tg, const TagSet *ts, const NerSplit *train, const Ner
     free(best), free(order), free(ids), free(lengths), free(labels), free(word_pred);
     tagger_cache_free(&c, tg);
     adam_free(&opt);
+    tg->bert.cfg.dropout = encoder_dropout;   // the checkpoint's config.json keeps its rate
 }

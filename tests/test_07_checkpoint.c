@@ -103,6 +103,36 @@ Test(ch07_checkpoint, bert_model_names_and_no_head) {
     bert_free(&back), wordpiece_free(&wp2), bert_free(&m), wordpiece_free(&wp);
 }
 
+// The Hub's original BERT checkpoints (converted from TensorFlow) name a layer norm's
+// parameters "gamma" and "beta": they load as "weight" and "bias".
+Test(ch07_checkpoint, legacy_layer_norm_names) {
+    Bert m, back;
+    WordPiece wp, wp2;
+    char err[512];
+    tiny(&m, &wp);
+    const char *dir = in_tmp("legacy");
+    cr_assert_eq(bert_save_dir(dir, &m.cfg, &m.params, &wp, NULL, err, sizeof err), 0, "%s", err);
+    char names[128][TENSOR_NAME_LEN];
+    int renamed = 0;
+    for (int i = 0; i < m.params.count; i++) {
+        char *name = m.params.items[i]->name, *ln = strstr(name, "LayerNorm.");
+        strcpy(names[i], name);
+        if (ln && !strcmp(ln, "LayerNorm.weight")) strcpy(ln, "LayerNorm.gamma"), renamed++;
+        else if (ln && !strcmp(ln, "LayerNorm.bias")) strcpy(ln, "LayerNorm.beta"), renamed++;
+    }
+    cr_assert_eq(renamed, 2 * (1 + 2 * 2 + 1), "embeddings, 2 per block, the head: %d", renamed);
+    char p[4300];
+    cr_assert_eq(st_save(path_join(p, sizeof p, dir, "model.safetensors"), &m.params, NULL, err, sizeof err), 0);
+    for (int i = 0; i < m.params.count; i++) strcpy(m.params.items[i]->name, names[i]);
+    int has_head;
+    cr_assert_eq(bert_load_dir(dir, &back, &wp2, 0, &has_head, err, sizeof err), 0, "%s", err);
+    cr_assert(has_head);
+    for (int i = 0; i < m.params.count; i++)
+        cr_assert_eq(memcmp(m.params.items[i]->data, back.params.items[i]->data, sizeof(float) * m.params.items[i]->size),
+                     0, "%s", names[i]);
+    bert_free(&back), wordpiece_free(&wp2), bert_free(&m), wordpiece_free(&wp);
+}
+
 static void write_text(const char *path, const char *text) {
     FILE *fp = fopen(path, "w");
     cr_assert_not_null(fp);

@@ -153,6 +153,23 @@ int bert_read_config(const char *dir, BertConfig *cfg, char *err, size_t err_len
 
 static int starts_with(const char *s, const char *prefix) { return !strncmp(s, prefix, strlen(prefix)); }
 
+// The name under which the file holds our tensor `ours`, or NULL: as it is; without
+// "bert." (BertModel); and either way with a layer norm's legacy names, "gamma" for
+// "weight" and "beta" for "bias", which the checkpoints converted from Google's
+// TensorFlow ones (bert-base-cased among them) still carry. buf holds a changed name.
+static const char *file_name(const StFile *f, const char *ours, char *buf, size_t len) {
+    const char *bases[2] = {ours, starts_with(ours, "bert.") ? ours + 5 : NULL};
+    for (int b = 0; b < 2 && bases[b]; b++) {
+        if (st_find(f, bases[b])) return bases[b];
+        const char *ln = strstr(bases[b], "LayerNorm.");
+        if (!ln) continue;
+        const char *leaf = ln + strlen("LayerNorm."), *legacy = !strcmp(leaf, "weight") ? "gamma" : !strcmp(leaf, "bias") ? "beta" : NULL;
+        if (!legacy || snprintf(buf, len, "%.*s%s", (int)(leaf - bases[b]), bases[b], legacy) >= (int)len) continue;
+        if (st_find(f, buf)) return buf;
+    }
+    return NULL;
+}
+
 int bert_load_tensors(const char *dir, const TensorList *list, const char *const *optional_prefixes,
                       int *n_missing_optional, char *err, size_t err_len) {
     char path[4200];
@@ -162,9 +179,9 @@ int bert_load_tensors(const char *dir, const TensorList *list, const char *const
     int rc = 0, optional_missing = 0;
     for (int i = 0; i < list->count && !rc; i++) {
         Tensor *t = list->items[i];
-        const char *name = t->name;
-        if (!st_find(&f, name) && starts_with(name, "bert.") && st_find(&f, name + 5)) name += 5;   // BertModel
-        if (!st_find(&f, name)) {
+        char legacy[TENSOR_NAME_LEN + 8];
+        const char *name = file_name(&f, t->name, legacy, sizeof legacy);
+        if (!name) {
             int optional = 0;
             for (int k = 0; optional_prefixes && optional_prefixes[k]; k++) optional |= starts_with(t->name, optional_prefixes[k]);
             if (optional) {

@@ -40,7 +40,9 @@ int bert_read_config(const char *dir, BertConfig *cfg, char *err, size_t err_len
 
 // Loads every tensor of list from DIR/model.safetensors. A name "bert.X" is also found
 // as "X" (a BertModel checkpoint has no prefix); BertForTokenClassification and
-// BertForMaskedLM use "bert.". Tensors whose names start with one of optional_prefixes
+// BertForMaskedLM use "bert.". A layer norm's "LayerNorm.weight" / "LayerNorm.bias" are
+// also found under their TensorFlow-era names "LayerNorm.gamma" / "LayerNorm.beta",
+// which the Hub's original BERT checkpoints still use. Tensors whose names start with one of optional_prefixes
 // (e.g. "cls." for the MLM head) may be missing: *n_missing_optional counts them (and
 // they keep their values). Anything else missing, or a shape that differs: -1 with err.
 int bert_load_tensors(const char *dir, const TensorList *list, const char *const *optional_prefixes,

@@ -1,4 +1,4 @@
-// Grades exercise 07.1: the chapter's examples (greedy is not optimal; a failure
+// Grades exercise 07.1: the chapter's examples (greedy takes the longest prefix; a failure
 // anywhere makes the whole word [UNK]; 100 characters at most), then 2,000 random
 // words against the chapter's own wordpiece_word.
 #include <criterion/criterion.h>

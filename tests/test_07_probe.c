@@ -26,6 +26,10 @@ Test(ch07_probe, offsets_of_a_previous_token_head_and_a_uniform_head) {
         cr_assert_float_eq(sum[d] / (double)count[d], want_head0[d], 1e-12, "head 0, offset %d", d - R);
         cr_assert_float_eq(sum[(2 * R + 1) + d] / (double)count[d], 0.25, 1e-7, "head 1, offset %d", d - R);
     }
+    double entropy[NH] = {0};
+    probe_entropy(entropy, &probs[0][0][0], 1, NH, T);
+    cr_assert_float_eq(entropy[0] / T, 0.0, 1e-12, "one key per row: no uncertainty");
+    cr_assert_float_eq(entropy[1] / T, log(4.0), 1e-6, "even over 4 keys: ln 4");
 }
 
 Test(ch07_probe, cosine_of_pairs) {
@@ -68,6 +72,9 @@ Test(ch07_probe, a_bert_with_blind_queries_attends_uniformly) {
                 cr_assert_float_eq(sum[h * (2 * R + 1) + d] / (double)count[d], 1.0 / T, 1e-6, "layer %d head %d offset %d",
                                    l, h, d - R);
     }
+    double entropy[8] = {0};
+    probe_entropy(entropy, c.layer[0].attn.probs, B, cfg.heads, T);
+    for (int h = 0; h < cfg.heads; h++) cr_assert_float_eq(entropy[h] / (B * T), log((double)T), 1e-5, "head %d", h);
     long pairs = 0;
     double cs = probe_cosine_sum(bert_hidden(&c, &m), B, T, cfg.hidden, &pairs);
     cr_assert(cs / (double)pairs > -1 && cs / (double)pairs < 1, "a mean cosine in (-1, 1): %g", cs / (double)pairs);

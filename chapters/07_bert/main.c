@@ -164,6 +164,8 @@ static void probe_model(const Opts *o, double t0) {
     BertCache c;
     bert_cache_alloc(&c, &m, val.batch, T, evalset_max_targets(&val));
     double *sum = xcalloc((size_t)L * NH * (2 * R + 1), sizeof(double)), cos_sum = 0;
+    double *entropy = xcalloc((size_t)L * NH, sizeof(double));
+    long rows = 0;
     long *count = xcalloc((size_t)L * (2 * R + 1), sizeof(long)), pairs = 0;
     for (int k = 0; k < val.n_batches; k++) {
         int b0 = k * val.batch, nb = val.n - b0 < val.batch ? val.n - b0 : val.batch;
@@ -171,12 +173,15 @@ static void probe_model(const Opts *o, double t0) {
         for (int l = 0; l < L; l++)
             probe_offsets(sum + (size_t)l * NH * (2 * R + 1), count + (size_t)l * (2 * R + 1), c.layer[l].attn.probs, nb,
                           NH, T, R);
+        for (int l = 0; l < L; l++) probe_entropy(entropy + (size_t)l * NH, c.layer[l].attn.probs, nb, NH, T);
+        rows += (long)nb * T;
         cos_sum += probe_cosine_sum(bert_hidden(&c, &m), nb, T, m.cfg.hidden, &pairs);
     }
-    printf("\n%s on %d held-out sequences of %d: mean attention weight on the key at t+d (uniform: 1/%d = %.4f)\n",
-           model, val.n, T, T, 1.0 / T);
-    printf("layer head %8s %8s %8s %8s %8s\n", "d=-2", "d=-1", "d=0", "d=+1", "d=+2");
-    double best_prev = 0, best_next = 0;
+    printf("\n%s on %d held-out sequences of %d: mean attention weight on the key at t+d (uniform: 1/%d = %.4f)\n"
+           "and mean entropy of a row in nats (uniform: ln %d = %.3f)\n",
+           model, val.n, T, T, 1.0 / T, T, log((double)T));
+    printf("layer head %8s %8s %8s %8s %8s %8s\n", "d=-2", "d=-1", "d=0", "d=+1", "d=+2", "entropy");
+    double best_prev = 0, best_next = 0, min_entropy = INFINITY;
     for (int l = 0; l < L; l++)
         for (int h = 0; h < NH; h++) {
             printf("%5d %4d", l, h);
@@ -186,13 +191,16 @@ static void probe_model(const Opts *o, double t0) {
                 if (d == R - 1 && w > best_prev) best_prev = w;
                 if (d == R + 1 && w > best_next) best_next = w;
             }
-            printf("\n");
+            const double e = entropy[(size_t)l * NH + h] / (double)rows;
+            if (e < min_entropy) min_entropy = e;
+            printf(" %8.3f\n", e);
         }
     const double cosine = pairs ? cos_sum / (double)pairs : NAN;
     printf("final hidden states: mean cosine similarity of two positions of a sequence %.4f\n", cosine);
-    printf("RESULT ch=07 task=probe layers=%d heads=%d best_prev=%.4f best_next=%.4f uniform=%.4f cosine=%.4f "
-           "seconds=%.2f\n", L, NH, best_prev, best_next, 1.0 / T, cosine, now_seconds() - t0);
-    free(sum), free(count), bert_cache_free(&c, &m), evalset_free(&val), bert_free(&m), wordpiece_free(&wp);
+    printf("RESULT ch=07 task=probe layers=%d heads=%d best_prev=%.4f best_next=%.4f uniform=%.4f min_entropy=%.3f "
+           "uniform_entropy=%.3f cosine=%.4f seconds=%.2f\n", L, NH, best_prev, best_next, 1.0 / T, min_entropy,
+           log((double)T), cosine, now_seconds() - t0);
+    free(sum), free(entropy), free(count), bert_cache_free(&c, &m), evalset_free(&val), bert_free(&m), wordpiece_free(&wp);
 }
 
 // ---- the corpus ------------------------------------------------------------------------------------

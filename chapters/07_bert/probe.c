@@ -16,6 +16,18 @@ void probe_offsets(double *sum, long *count, const float *probs, int B, int NH, 
         if (T - abs(d) > 0) count[d + r] += (long)B * (T - abs(d));   // the queries that have a key at t + d
 }
 
+void probe_entropy(double *sum, const float *probs, int B, int NH, int T) {
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < NH; h++)
+            for (int t = 0; t < T; t++) {
+                const float *row = probs + (((size_t)b * NH + h) * T + t) * T;
+                double e = 0;
+                for (int u = 0; u < T; u++)
+                    if (row[u] > 0) e -= (double)row[u] * log((double)row[u]);
+                sum[h] += e;
+            }
+}
+
 double probe_cosine_sum(const float *x, int B, int T, int H, long *pairs) {
     double total = 0;
     double *norm = malloc(sizeof(double) * (size_t)(T > 0 ? T : 1));

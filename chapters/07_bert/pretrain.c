@@ -240,7 +240,8 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
         views[2 * k + 1] = view("adam.v.", m->params.items[k], st->opt.v[k]);
         tensorlist_add(&state, &views[2 * k]), tensorlist_add(&state, &views[2 * k + 1]);
     }
-    // the curve as a (rows, 8) float tensor (tokens in thousands: exact in float)
+    // the curve as a (rows, 8) float tensor (tokens in thousands, to float's 7 digits: the
+    // figures need no more; the step count itself is in the metadata)
     int rows = st->n_curve;
     float *curve = fzeros((size_t)(rows ? rows : 1) * CURVE_COLS);
     for (int i = 0; i < rows; i++) {

@@ -99,12 +99,15 @@ int pretrain_run(Bert *m, const WordPiece *wp, const int *seqs, int n, const Eva
 
 // The checkpoint: a Hugging Face directory (checkpoint.h) plus trainer_state.safetensors
 // (Adam's moments, and in its metadata the step, epoch, cursor, generator state and the
-// options that must not change on resume) and curve.csv.
+// options that must not change on resume); and beside it, in dir's parent directory
+// (the run's --out), curve.csv.
 int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const PretrainState *st, const PretrainOpts *o,
                   char *err, size_t err_len);
 // Loads dir into m (created here) and st (initialised here). Refuses a checkpoint made
 // with other options that the result depends on (batch, accum, seq_len, steps, warm-up,
-// learning rate, seed, masking). Returns 0, or -1 with err.
+// learning rate, seed, masking, weight decay, clipping). The model's sizes and dropout
+// come from the checkpoint's config.json, whatever the command line says. Returns 0,
+// or -1 with err.
 int pretrain_resume(const char *dir, Bert *m, WordPiece *wp, int lowercase, PretrainState *st,
                     const PretrainOpts *o, char *err, size_t err_len);
 

@@ -121,3 +121,82 @@ Test(ch07_bert, embeddings_by_hand) {
     bert_cache_free(&c, &m);
     bert_free(&m);
 }
+
+// ---- local attention: bert_encode_blocks ------------------------------------------------------
+
+enum { BB = 2, TB = 6, WB = 3, MB = 4 };
+
+typedef struct {
+    Bert *m;
+    BertCache *c;
+    const int *ids, *pos, *tgt;
+} BlockCtx;
+
+static double block_loss(void *v) {
+    BlockCtx *x = v;
+    bert_encode_blocks(x->m, x->c, x->ids, NULL, BB, TB, WB);
+    return bert_mlm_forward(x->m, x->c, x->pos, x->tgt, MB, NULL);
+}
+
+// The backward pass of the blocks is bert_encode_backward on B*T/W rows of W, with the
+// positions of the full rows: every tensor against central differences.
+Test(ch07_bert, local_attention_matches_finite_differences) {
+    Bert m;
+    BertCache c;
+    tiny(&m, &c, 0.0f);
+    bert_cache_free(&c, &m);
+    bert_cache_alloc(&c, &m, BB * TB / WB, WB, MB);
+    const int ids[BB * TB] = {2, 7, 4, 9, 11, 3, 2, 12, 4, 6, 4, 3};
+    const int pos[MB] = {2, 4, 8, 10}, tgt[MB] = {8, 10, 14, 5};   // masks in three of the four blocks
+    BlockCtx ctx = {&m, &c, ids, pos, tgt};
+    tensorlist_zero_grad(&m.params);
+    block_loss(&ctx);
+    float *d_hidden = fzeros((size_t)BB * TB * 8);
+    bert_mlm_backward(&m, &c, pos, tgt, MB, d_hidden, BB * TB / WB, WB);
+    bert_encode_backward(&m, &c, d_hidden, ids, NULL, BB * TB / WB, WB);
+    for (int t = 0; t < m.params.count; t++) {
+        Tensor *p = m.params.items[t];
+        float *g = malloc(sizeof(float) * p->size);
+        memcpy(g, p->grad, sizeof(float) * p->size);
+        double err = gradcheck_full(block_loss, &ctx, p->data, g, p->size, 1e-2f, 2e-2).max_rel_err;
+        free(g);
+        cr_assert_lt(err, 1e-2, "%s (local attention): max relative error %g", p->name, err);
+    }
+    // the position table's gradient reaches rows 3..5, which blocks of 3 can only use as
+    // the second block's positions
+    int reached = 0;
+    for (int i = 3 * 8; i < 6 * 8; i++) reached |= m.pos_emb.grad[i] != 0;
+    cr_assert(reached, "no gradient at positions 3..5");
+    free(d_hidden);
+    bert_cache_free(&c, &m);
+    bert_free(&m);
+}
+
+// A block sees nothing outside itself and keeps its place in the row: the second block
+// of a row equals a row of its own three tokens read by a model whose positions 0..2
+// are the first model's 3..5.
+Test(ch07_bert, local_attention_blocks_keep_their_positions) {
+    Bert m, shifted;
+    BertCache c, cs;
+    tiny(&m, &c, 0.0f);
+    tiny(&shifted, &cs, 0.0f);
+    bert_cache_free(&c, &m);
+    bert_cache_alloc(&c, &m, 2, TB, 1);   // room for the whole row of 6 and for 2 blocks of 3
+    const int H = 8, ids[TB] = {2, 7, 4, 9, 11, 3};
+    memcpy(shifted.pos_emb.data, m.pos_emb.data + 3 * H, sizeof(float) * 3 * H);
+    float blocks[TB * 8], whole[TB * 8], alone[3 * 8];
+    bert_encode_blocks(&m, &c, ids, NULL, 1, TB, WB);
+    memcpy(blocks, bert_hidden(&c, &m), sizeof blocks);
+    bert_encode(&m, &c, ids, NULL, NULL, NULL, 1, TB);
+    memcpy(whole, bert_hidden(&c, &m), sizeof whole);
+    bert_encode(&m, &c, ids, NULL, NULL, NULL, 1, 3);   // the first block alone, positions 0..2
+    memcpy(alone, bert_hidden(&c, &m), sizeof alone);
+    for (int i = 0; i < 3 * H; i++) cr_assert_float_eq(blocks[i], alone[i], 1e-6, "first block, value %d", i);
+    bert_encode(&shifted, &cs, ids + 3, NULL, NULL, NULL, 1, 3);   // the second, positions 3..5
+    for (int i = 0; i < 3 * H; i++)
+        cr_assert_float_eq(blocks[3 * H + i], bert_hidden(&cs, &shifted)[i], 1e-6, "second block, value %d", i);
+    double differ = 0;   // and the whole row, where every token sees all six, is another thing
+    for (int i = 0; i < TB * H; i++) differ += fabs(blocks[i] - whole[i]);
+    cr_assert_gt(differ, 1e-3, "blocks and the whole row give the same states");
+    bert_cache_free(&c, &m), bert_cache_free(&cs, &shifted), bert_free(&m), bert_free(&shifted);
+}

@@ -13,6 +13,7 @@
 #include "chapters/06_seq2seq/dropout.h"
 #include "chapters/06_seq2seq/ffn.h"
 #include "chapters/06_seq2seq/smoothing.h"
+#include "common/err.h"
 #include "common/init.h"
 #include "common/mem.h"
 
@@ -141,18 +142,21 @@ static float *layer_x(const BertCache *c, const Bert *m, int l) {
     return c->x + (size_t)l * c->B * c->T * m->cfg.hidden;
 }
 
-void bert_encode(const Bert *m, BertCache *c, const int *ids, const int *types, const int *lengths, Rng *rng, int B,
-                 int T) {
+// The encoder on B rows of T tokens (the attention's rows), where token i of the flat
+// B*T grid sits at position i % period: period T for bert_encode, the length of the
+// caller's full rows for bert_encode_blocks.
+static void encode(const Bert *m, BertCache *c, const int *ids, const int *types, const int *lengths, Rng *rng, int B,
+                   int T, int period) {
     const BertConfig *cfg = &m->cfg;
     const int H = cfg->hidden, N = B * T;
     const size_t n = (size_t)N * H;
-    // (7.3): three lookups added; the position of token t of every row is t
+    // (7.3): three lookups added
     embedding_forward(c->e, m->word_emb.data, ids, N, H);
 #pragma omp parallel for schedule(static) if (N >= 256)
     for (int i = 0; i < N; i++) {
         float *e = c->e + (size_t)i * H;
-        c->pos_ids[i] = i % T;   // for the backward pass: this call's T, not the cache's
-        const float *p = m->pos_emb.data + (size_t)(i % T) * H;
+        c->pos_ids[i] = i % period;   // for the backward pass: this call's, not the cache's
+        const float *p = m->pos_emb.data + (size_t)(i % period) * H;
         const float *s = m->type_emb.data + (size_t)(types ? types[i] : 0) * H;
         for (int h = 0; h < H; h++) e[h] += p[h] + s[h];
     }
@@ -162,6 +166,17 @@ void bert_encode(const Bert *m, BertCache *c, const int *ids, const int *types, 
     for (int l = 0; l < cfg->layers; l++)
         enc_block_forward(&m->layer[l], &c->layer[l], layer_x(c, m, l + 1), layer_x(c, m, l), lengths, cfg->dropout,
                           rng, B, T);
+}
+
+void bert_encode(const Bert *m, BertCache *c, const int *ids, const int *types, const int *lengths, Rng *rng, int B,
+                 int T) {
+    encode(m, c, ids, types, lengths, rng, B, T, T);   // the position of token t of every row is t
+}
+
+void bert_encode_blocks(const Bert *m, BertCache *c, const int *ids, Rng *rng, int B, int T, int W) {
+    if (W < 1 || T % W) DIE("bert_encode_blocks: blocks of %d do not tile rows of %d", W, T);
+    // the flat grid is the same; only the attention's rows are shorter
+    encode(m, c, ids, NULL, NULL, rng, B * (T / W), W, T);
 }
 
 void bert_encode_backward(Bert *m, BertCache *c, float *d_hidden, const int *ids, const int *types, int B, int T) {

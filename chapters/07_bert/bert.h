@@ -70,6 +70,12 @@ float *bert_hidden(const BertCache *c, const Bert *m);
 // rng NULL: no dropout (evaluation). Result: bert_hidden(c, m).
 void bert_encode(const Bert *m, BertCache *c, const int *ids, const int *types, const int *lengths, Rng *rng, int B,
                  int T);
+// Local attention (README 07.9, "Escaping the plateau"): the same encoder, but each row
+// of T tokens is cut into T/W blocks of W consecutive tokens that attend only within
+// themselves, while every token keeps its position in the full row (block k holds
+// positions kW..kW+W-1). No padding, segment 0. c must hold B*T/W rows of W; the
+// backward pass is bert_encode_backward with (B*T/W, W). W must divide T.
+void bert_encode_blocks(const Bert *m, BertCache *c, const int *ids, Rng *rng, int B, int T, int W);
 // d_hidden (B,T,H), the loss's gradient at x_L -> accumulates into every encoder
 // parameter's grad (embeddings included). d_hidden is used as scratch (overwritten).
 void bert_encode_backward(Bert *m, BertCache *c, float *d_hidden, const int *ids, const int *types, int B, int T);

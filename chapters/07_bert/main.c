@@ -36,6 +36,7 @@ typedef struct {
     const char *tokenize, *vocab, *score, *config, *resume, *fill, *model;
     int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only, baseline, dump_seqs, probe;
     int batch, accum, seq_len, warmup, steps, log_every, eval_every, save_every, whole_word, eval_max, stop_after;
+    int local_width, local_steps;
     float lr, weight_decay, clip, mask_prob, dropout;
 } Opts;
 
@@ -293,6 +294,8 @@ int main(int argc, char **argv) {
         {"mask-prob", FLAG_FLOAT, &o.mask_prob, "share of tokens to predict"},
         {"dropout", FLAG_FLOAT, &o.dropout, "dropout on the embeddings and every residual branch"},
         {"whole-word", FLAG_BOOL, &o.whole_word, "mask whole words (a token and its ## pieces)"},
+        {"local-width", FLAG_INT, &o.local_width, "for the first --local-steps steps, attention only within blocks of this many tokens (0: never)"},
+        {"local-steps", FLAG_INT, &o.local_steps, "steps of local attention at the start (07.9)"},
         {"log-every", FLAG_INT, &o.log_every, "log (and record the curve) every N steps"},
         {"eval-every", FLAG_INT, &o.eval_every, "held-out evaluation every N steps (a multiple of --log-every)"},
         {"eval-max", FLAG_INT, &o.eval_max, "held-out sequences used (0 = all of WikiText-2 validation)"},
@@ -337,6 +340,8 @@ int main(int argc, char **argv) {
     cli_require(o.log_every >= 1 && o.eval_every >= 0 && o.save_every >= 0 && o.eval_max >= 0 && o.stop_after >= 0,
                 "--log-every >= 1; --eval-every, --save-every, --eval-max, --stop-after >= 0");
     cli_require(o.eval_every % o.log_every == 0, "--eval-every must be a multiple of --log-every");
+    cli_require(o.local_width >= 0 && o.local_steps >= 0 && (!o.local_width || o.seq_len % o.local_width == 0),
+                "--local-width must divide --seq-len (0: no local attention); --local-steps >= 0");
     BertConfig cfg;
     cli_require(bert_config_named(&cfg, o.config, 0) == 0, "--config is tiny, mini, small or medium");
     if (o.tokenize) {
@@ -364,7 +369,7 @@ int main(int argc, char **argv) {
                        .lr = o.lr, .weight_decay = o.weight_decay, .clip = o.clip, .beta2 = 0.999f, .adam_eps = 1e-6f,
                        .mask = {o.mask_prob, o.whole_word}, .log_every = o.log_every, .eval_every = o.eval_every,
                        .save_every = o.save_every, .out_dir = o.common.out, .seed = (uint64_t)o.common.seed,
-                       .stop_after = o.stop_after};
+                       .stop_after = o.stop_after, .local_width = o.local_width, .local_steps = o.local_steps};
     if (make_dirs(o.common.out)) die(o.common.out, 0, "cannot create the output directory");
     if (o.resume) {
         if (pretrain_resume(o.resume, &m, &wp, o.lowercase, &st, &po, err, sizeof err)) die(o.resume, 0, "%s", err);
@@ -432,6 +437,9 @@ int main(int argc, char **argv) {
            "steps\n",
            o.config, m.cfg.layers, m.cfg.hidden, m.cfg.heads, m.cfg.intermediate, tensorlist_numel(&m.params),
            tensorlist_numel(&m.encoder), o.batch, o.seq_len, o.accum, o.steps);
+    if (o.local_width)
+        printf("local attention for the first %d steps: blocks of %d tokens, positions kept (07.9)\n", o.local_steps,
+               o.local_width);
     if (pretrain_run(&m, &wp, train_seqs, n_train, &val, &po, &st, err, sizeof err)) DIE("%s", err);
     draw_curves(&o, &st);
     printf("what the model predicts, three sentences of its own domains:\n");

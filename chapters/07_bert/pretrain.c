@@ -145,6 +145,11 @@ int pretrain_run(Bert *m, const WordPiece *wp, const int *seqs, int n, const Eva
     int *ids = xmalloc(sizeof(int) * (size_t)B * T), *input = xmalloc(sizeof(int) * (size_t)B * T);
     int *pos = xmalloc(sizeof(int) * (size_t)max_m), *tgt = xmalloc(sizeof(int) * (size_t)max_m);
     float *d_hidden = fzeros((size_t)c.B * T * H);
+    // local attention's first steps (bert_encode_blocks): the same flat grid of B*T
+    // tokens, seen by the attention as B*T/W rows of W
+    const int W = o->local_width, BW = W ? B * (T / W) : 0;
+    BertCache c_local;
+    if (W) bert_cache_alloc(&c_local, m, BW, W, max_m);
     long stop = o->stop_after > 0 && o->stop_after < o->steps ? o->stop_after : o->steps;
     char path[4200];
     path_join(path, sizeof path, o->out_dir, "checkpoint");
@@ -158,11 +163,15 @@ int pretrain_run(Bert *m, const WordPiece *wp, const int *seqs, int n, const Eva
         for (int a = 0; a < o->accum; a++) {
             next_batch(st, seqs, n, T, B, o->seed, ids);
             int M = mlm_mask(wp, ids, input, B, T, &o->mask, &st->rng, pos, tgt, NULL), right;
-            bert_encode(m, &c, input, NULL, NULL, &st->rng, B, T);
-            float loss = bert_mlm_forward(m, &c, pos, tgt, M, &right);
+            const int local = W && st->step < o->local_steps;
+            BertCache *cc = local ? &c_local : &c;
+            if (local) bert_encode_blocks(m, cc, input, &st->rng, B, T, W);
+            else bert_encode(m, cc, input, NULL, NULL, &st->rng, B, T);
+            // the masked positions index the flat grid, which blocks do not change
+            float loss = bert_mlm_forward(m, cc, pos, tgt, M, &right);
             check_finite(loss, "the MLM loss", st->step + 1);
-            bert_mlm_backward(m, &c, pos, tgt, M, d_hidden, B, T);
-            bert_encode_backward(m, &c, d_hidden, input, NULL, B, T);
+            bert_mlm_backward(m, cc, pos, tgt, M, d_hidden, local ? BW : B, local ? W : T);
+            bert_encode_backward(m, cc, d_hidden, input, NULL, local ? BW : B, local ? W : T);
             st->window_loss += (double)loss * M, st->window_right += right, st->window_targets += M;
         }
         if (o->accum > 1)   // the mean over the micro-batches, not their sum
@@ -201,6 +210,7 @@ int pretrain_run(Bert *m, const WordPiece *wp, const int *seqs, int n, const Eva
     progress_end(&prog);
     free(ids), free(input), free(pos), free(tgt), free(d_hidden);
     bert_cache_free(&c, m);
+    if (W) bert_cache_free(&c_local, m);
     return rc;
 }
 
@@ -253,7 +263,7 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
     Tensor ct = {.data = curve, .ndim = 2, .shape = {rows, CURVE_COLS}, .size = (size_t)rows * CURVE_COLS};
     snprintf(ct.name, sizeof ct.name, "curve");
     tensorlist_add(&state, &ct);
-    char v[24][48];
+    char v[26][48];
     snprintf(v[0], 48, "%ld", st->step), snprintf(v[1], 48, "%ld", st->epoch), snprintf(v[2], 48, "%ld", st->cursor);
     snprintf(v[3], 48, "%" PRIu64, st->rng.state), snprintf(v[4], 48, "%" PRIu64, st->rng.inc);
     snprintf(v[5], 48, "%d", st->rng.has_spare), snprintf(v[6], 48, "%.9g", (double)st->rng.spare);
@@ -265,12 +275,14 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
     snprintf(v[19], 48, "%" PRIu64, o->seed), snprintf(v[20], 48, "%.9g", (double)o->mask.mask_prob);
     snprintf(v[21], 48, "%d", o->mask.whole_word), snprintf(v[22], 48, "%.9g", (double)o->weight_decay);
     snprintf(v[23], 48, "%.9g", (double)o->clip);
+    snprintf(v[24], 48, "%d", o->local_width), snprintf(v[25], 48, "%ld", o->local_steps);
     const char *meta[] = {"format", "book-ch07-pretrain-1", "step", v[0], "epoch", v[1], "cursor", v[2],
                           "rng_state", v[3], "rng_inc", v[4], "rng_has_spare", v[5], "rng_spare", v[6],
                           "adam_t", v[7], "seconds", v[8], "tokens", v[9], "window_loss", v[10],
                           "window_right", v[11], "window_targets", v[12], "batch", v[13], "accum", v[14],
                           "seq_len", v[15], "steps", v[16], "warmup", v[17], "lr", v[18], "seed", v[19],
-                          "mask_prob", v[20], "whole_word", v[21], "weight_decay", v[22], "clip", v[23], NULL};
+                          "mask_prob", v[20], "whole_word", v[21], "weight_decay", v[22], "clip", v[23],
+                          "local_width", v[24], "local_steps", v[25], NULL};
     BertSaveOpts so = {.architecture = "BertForMaskedLM", .extra = &state, .extra_file = "trainer_state.safetensors",
                        .extra_metadata = meta};
     int rc = bert_save_dir(dir, &m->cfg, &m->params, wp, &so, err, err_len);
@@ -320,10 +332,13 @@ int pretrain_resume(const char *dir, Bert *m, WordPiece *wp, int lowercase, Pret
     } same[] = {{"batch", o->batch}, {"accum", o->accum}, {"seq_len", o->seq_len}, {"steps", (double)o->steps},
                 {"warmup", (double)o->warmup}, {"lr", (double)(float)o->lr}, {"seed", (double)o->seed},
                 {"mask_prob", (double)(float)o->mask.mask_prob}, {"whole_word", o->mask.whole_word},
-                {"weight_decay", (double)(float)o->weight_decay}, {"clip", (double)(float)o->clip}};
+                {"weight_decay", (double)(float)o->weight_decay}, {"clip", (double)(float)o->clip},
+                {"local_width", o->local_width}, {"local_steps", (double)o->local_steps}};
     for (size_t i = 0; i < sizeof same / sizeof same[0] && !rc; i++) {
         double got;
-        if (meta_double(meta, same[i].key, &got))
+        if (!strncmp(same[i].key, "local_", 6) && json_get_string(meta, same[i].key, (char[48]){0}, 48))
+            got = 0;   // a checkpoint from before local attention existed: trained without it
+        else if (meta_double(meta, same[i].key, &got))
             rc = -1, snprintf(err, err_len, "%s: no \"%s\" in the trainer state", path, same[i].key);
         else if ((float)got != (float)same[i].want)
             rc = -1, snprintf(err, err_len, "%s: the checkpoint was trained with %s = %g, this run asks for %g; "

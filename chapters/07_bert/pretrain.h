@@ -32,6 +32,8 @@ typedef struct {
     const char *out_dir;           // checkpoints go to out_dir/checkpoint
     uint64_t seed;
     long stop_after;               // > 0: stop (with a checkpoint) after this step, as if interrupted
+    int local_width;               // > 0: for the first local_steps steps, attention only within
+    long local_steps;              // blocks of local_width tokens (bert_encode_blocks; 07.9)
 } PretrainOpts;
 
 // The held-out set with its masks drawn once, from a fixed seed: every evaluation asks

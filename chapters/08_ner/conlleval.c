@@ -20,7 +20,7 @@ static int chunk_starts(char pp, const char *pt, char p, const char *t) {
     if (p == 'O') return 0;
     if (p == 'B' || p == 'S') return 1;
     if (pp == 'O' || pp == 'E' || pp == 'S') return 1;   // an I-/E- with nothing open before it
-    return strcmp(pp == 'O' ? "" : pt, t) != 0;          // after another type
+    return strcmp(pt, t) != 0;                           // after another type
 }
 
 int ner_entities(const NerScore *s, char *const *tags, int n, Entity *out) {

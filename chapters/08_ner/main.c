@@ -141,7 +141,7 @@ static void error_analysis(const ConllSet *set, const TagSet *ts, const int *wor
         if (set->sent_start[k + 1] - set->sent_start[k] > longest) longest = set->sent_start[k + 1] - set->sent_start[k];
     Entity *ge = xmalloc(sizeof(Entity) * (size_t)longest), *pe = xmalloc(sizeof(Entity) * (size_t)longest);
     NerErr *errs = xmalloc(sizeof(NerErr) * 2 * (size_t)longest);
-    printf("examples (at most %d per type; gold, predicted, the words around):\n", examples);
+    if (examples > 0) printf("examples (at most %d per type; gold, predicted, the words around):\n", examples);
     for (int k = 0; k < set->n_sents; k++) {
         const int a = set->sent_start[k], n = set->sent_start[k + 1] - a;
         int n_err = ner_errors_add(&e, &s, set->tag + a, pred_ptr + a, n, ge, pe, errs);
@@ -318,7 +318,7 @@ int main(int argc, char **argv) {
         {"predictions", FLAG_STRING, &o.predictions, "write the test set as `word gold predicted` lines (conlleval)"},
         {"mlm-check", FLAG_BOOL, &o.mlm_check,
          "the encoder's held-out masked-token accuracy (chapter 07's) before and after fine-tuning (08.7)"},
-        {"examples", FLAG_INT, &o.examples, "error analysis of the test set, with this many example errors per type (0: none)"},
+        {"examples", FLAG_INT, &o.examples, "example errors per type under the error-analysis table of the test set (0: the table alone)"},
         {"analyze", FLAG_STRING, &o.analyze, "score a `word gold predicted` file (conlleval's format) with the error analysis, and stop"},
         {"plot-curves", FLAG_STRING, &o.plot_curves,
          "draw runs' dev F1 together: \"label=DIR/curve.csv,label=...\" -> OUT/dev_f1_runs.svg, and stop"},
@@ -442,10 +442,8 @@ int main(int argc, char **argv) {
     printf("prediction: %d test sentences in %.2f s, %.0f sentences/s\n", test.set.n_sents, tp,
            (double)test.set.n_sents / (tp > 0 ? tp : 1e-9));
     if (o.predictions) write_predictions(o.predictions, &test, &ts, test_pred);
-    if (o.examples > 0) {
-        printf("\nerror analysis, test (eng.testb):\n");
-        error_analysis(&test.set, &ts, test_pred, o.examples);
-    }
+    printf("\nerror analysis, test (eng.testb):\n");   // the table always; examples if asked
+    error_analysis(&test.set, &ts, test_pred, o.examples);
 
     // the model, the curve
     if (make_dirs(o.common.out)) die(o.common.out, 0, "cannot create the output directory");

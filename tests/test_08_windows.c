@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chapters/08_ner/finetune.h"
 #include "chapters/08_ner/windows.h"
 #include "common/mem.h"
 #include "tests/toy_vocab.h"
@@ -73,6 +74,24 @@ static void check_windows(const ConllSet *set, const NerRows *r, int T) {
     free(homes);
 }
 
+// A tiny tagger's predictions over windowed rows: every word gets exactly one, a label.
+static void predict_every_word(const ConllSet *set, const NerRows *r) {
+    BertConfig cfg = {.vocab = 45, .hidden = 8, .layers = 1, .heads = 2, .intermediate = 16, .max_pos = 8,
+                      .type_vocab = 2, .dropout = 0.1f, .ln_eps = 1e-12f};
+    Rng rng;
+    rng_seed(&rng, 5);
+    Tagger tg;
+    bert_create(&tg.bert, &cfg, &rng);
+    tagger_init(&tg, 5, &rng);
+    TaggerCache c;
+    tagger_cache_alloc(&c, &tg, 3, 8);
+    int *pred = xmalloc(sizeof(int) * (size_t)set->n_tokens);
+    for (int w = 0; w < set->n_tokens; w++) pred[w] = -7;
+    tagger_predict(&tg, &c, 3, r, pred);   // batches of 3 rows: a last, shorter batch too
+    for (int w = 0; w < set->n_tokens; w++) cr_assert(pred[w] >= 0 && pred[w] < 5, "word %d: prediction %d", w, pred[w]);
+    free(pred), tagger_cache_free(&c, &tg), tagger_free(&tg);
+}
+
 Test(ch08_windows, a_long_sentence_is_windowed_not_truncated) {
     WordPiece wp = toy_vocab();
     // 12 words of 2 pieces (24 pieces) and one of 3; rows of 8 = 6 pieces between
@@ -90,6 +109,7 @@ Test(ch08_windows, a_long_sentence_is_windowed_not_truncated) {
         cr_assert_gt(r.n_rows, 4, "27 pieces in rows of 6: at least 5 windows (stride %d)", stride);
         cr_assert_eq(r.split_sents, 1);
         check_windows(&set, &r, 8);
+        predict_every_word(&set, &r);
         // word 6 (pieces 12-13) in the middle of its home: 2 pieces of context each side
         // are possible with stride 2 (window 10-16)
         if (stride == 2) {

@@ -7,6 +7,7 @@
 
 #include "chapters/02_backprop/optim.h"
 #include "chapters/06_seq2seq/schedule.h"
+#include "common/err.h"
 #include "common/mem.h"
 #include "common/timer.h"
 
@@ -31,6 +32,7 @@ static int gather(const NerRows *rows, const int *token_labels, const int *idx, 
 void tagger_predict(const Tagger *tg, TaggerCache *c, int batch, const NerRows *rows, int *word_pred) {
     int *idx = xmalloc(sizeof(int) * (size_t)batch), *ids = xmalloc(sizeof(int) * (size_t)batch * rows->T);
     int *lengths = xmalloc(sizeof(int) * (size_t)batch), *sel = xmalloc(sizeof(int) * (size_t)batch * rows->T);
+    for (int w = 0; w < rows->n_words; w++) word_pred[w] = -1;
     for (int r0 = 0; r0 < rows->n_rows; r0 += batch) {
         const int n = rows->n_rows - r0 < batch ? rows->n_rows - r0 : batch;
         for (int b = 0; b < n; b++) idx[b] = r0 + b;
@@ -42,6 +44,10 @@ void tagger_predict(const Tagger *tg, TaggerCache *c, int batch, const NerRows *
             word_pred[rows->word[(size_t)(r0 + b) * rows->T + t]] = c->pred[i];
         }
     }
+    // windows.h promises every word exactly one home; a word without one would be scored
+    // with whatever the buffer held
+    for (int w = 0; w < rows->n_words; w++)
+        if (word_pred[w] < 0) DIE("tagger_predict: word %d of %d got no prediction (no home window)", w, rows->n_words);
     free(idx), free(ids), free(lengths), free(sel);
 }
 

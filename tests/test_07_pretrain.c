@@ -191,7 +191,7 @@ static float counting_run(long steps, long local_steps) {
 // The chapter's plateau in miniature: the same 400 steps, from the same weights, with and
 // without 50 steps of local attention first. Measured: 0.98 with them, 0.28 without
 // (still on its plateau: it has not found the neighbour).
-Test(ch07_pretrain, local_attention_first_finds_the_neighbour_sooner) {   // no .timeout: Criterion leaks its timer when a test runs over a minute, as this one does under ASan
+Test(ch07_pretrain, local_attention_first_finds_the_neighbour_sooner) {   // no .timeout: with one, Criterion's runner leaked 48 bytes under LeakSanitizer (this test takes 76 s under ASan)
     float plain = counting_run(400, 0), local = counting_run(400, 50);
     cr_assert_gt(local, 0.8f, "held-out accuracy %g with local attention first", local);
     cr_assert_gt(local, plain + 0.4f, "local attention first %g, plain %g", local, plain);

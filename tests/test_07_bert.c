@@ -45,6 +45,19 @@ static void tiny(Bert *m, BertCache *c, float dropout) {
     bert_cache_alloc(c, m, B, T, M);
 }
 
+// Every tensor's .grad (from one backward pass) against central differences of loss.
+// Post-LN: the same float32 noise floor as chapter 06's post-LN block test.
+static void check_every_tensor(Bert *m, double (*loss)(void *), void *ctx, const char *what) {
+    for (int t = 0; t < m->params.count; t++) {
+        Tensor *p = m->params.items[t];
+        float *g = malloc(sizeof(float) * p->size);
+        memcpy(g, p->grad, sizeof(float) * p->size);
+        double err = gradcheck_full(loss, ctx, p->data, g, p->size, 1e-2f, 2e-2).max_rel_err;
+        free(g);
+        cr_assert_lt(err, 1e-2, "%s (%s): max relative error %g", p->name, what, err);
+    }
+}
+
 static void check(int dropout, const int *types, const int *lengths) {
     Bert m;
     BertCache c;
@@ -57,15 +70,7 @@ static void check(int dropout, const int *types, const int *lengths) {
     float *d_hidden = fzeros((size_t)B * T * 8);
     bert_mlm_backward(&m, &c, pos, tgt, M, d_hidden, B, T);
     bert_encode_backward(&m, &c, d_hidden, ids, types, B, T);
-    for (int t = 0; t < m.params.count; t++) {
-        Tensor *p = m.params.items[t];
-        float *g = malloc(sizeof(float) * p->size);
-        memcpy(g, p->grad, sizeof(float) * p->size);
-        // post-LN: the same float32 noise floor as chapter 06's post-LN block test
-        double err = gradcheck_full(loss_fn, &ctx, p->data, g, p->size, 1e-2f, 2e-2).max_rel_err;
-        free(g);
-        cr_assert_lt(err, 1e-2, "%s (dropout %d): max relative error %g", p->name, dropout, err);
-    }
+    check_every_tensor(&m, loss_fn, &ctx, dropout ? "dropout" : "no dropout");
     free(d_hidden);
     bert_cache_free(&c, &m);
     bert_free(&m);
@@ -154,14 +159,7 @@ Test(ch07_bert, local_attention_matches_finite_differences) {
     float *d_hidden = fzeros((size_t)BB * TB * 8);
     bert_mlm_backward(&m, &c, pos, tgt, MB, d_hidden, BB * TB / WB, WB);
     bert_encode_backward(&m, &c, d_hidden, ids, NULL, BB * TB / WB, WB);
-    for (int t = 0; t < m.params.count; t++) {
-        Tensor *p = m.params.items[t];
-        float *g = malloc(sizeof(float) * p->size);
-        memcpy(g, p->grad, sizeof(float) * p->size);
-        double err = gradcheck_full(block_loss, &ctx, p->data, g, p->size, 1e-2f, 2e-2).max_rel_err;
-        free(g);
-        cr_assert_lt(err, 1e-2, "%s (local attention): max relative error %g", p->name, err);
-    }
+    check_every_tensor(&m, block_loss, &ctx, "local attention");
     // the position table's gradient reaches rows 3..5, which blocks of 3 can only use as
     // the second block's positions
     int reached = 0;

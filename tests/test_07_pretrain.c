@@ -93,16 +93,21 @@ enum { NSEQ = 256, T = 16 };
 // guess among 20 (loss log 20 = 3.0); with attention it is any unmasked neighbour. (A
 // sequence w_s w_{s+1} ... needs attention by relative position: the counting rows of
 // the local-attention test below.)
-static int *repeat_data(int n, uint64_t seed) {
-    int *seqs = xmalloc(sizeof(int) * (size_t)n * T);
+// Rows of T tokens [CLS] x_1 .. x_{T-2} [SEP] with a random start s per row: x_t = w_s
+// (repeat) or w_{(s+t) mod 20} (count upwards).
+static int *make_rows(int n, int len, uint64_t seed, int count_up) {
+    int *seqs = xmalloc(sizeof(int) * (size_t)n * len);
     Rng rng;
     rng_seed(&rng, seed);
     for (int i = 0; i < n; i++) {
         int s = rng_int(&rng, 20);
-        for (int t = 0; t < T; t++) seqs[i * T + t] = t == 0 ? WP_CLS : t == T - 1 ? WP_SEP : 5 + s;
+        for (int t = 0; t < len; t++)
+            seqs[i * len + t] = t == 0 ? WP_CLS : t == len - 1 ? WP_SEP : 5 + (count_up ? (s + t) % 20 : s);
     }
     return seqs;
 }
+
+static int *repeat_data(int n, uint64_t seed) { return make_rows(n, T, seed, 0); }
 
 static char out_dir[] = "/tmp/book_test07p_XXXXXX";
 
@@ -151,16 +156,7 @@ enum { TS = 32, NS = 1024 };
 // Counting rows: [CLS] w_s w_{s+1} w_{s+2} ... [SEP] (ids mod 20), a new start s per row.
 // A masked token is its left neighbour's successor: easy for a head that looks one
 // place to the left, impossible for a bag of words (every row holds nearly every w).
-static int *counting_data(int n, uint64_t seed) {
-    int *seqs = xmalloc(sizeof(int) * (size_t)n * TS);
-    Rng rng;
-    rng_seed(&rng, seed);
-    for (int i = 0; i < n; i++) {
-        int s = rng_int(&rng, 20);
-        for (int t = 0; t < TS; t++) seqs[i * TS + t] = t == 0 ? WP_CLS : t == TS - 1 ? WP_SEP : 5 + (s + t) % 20;
-    }
-    return seqs;
-}
+static int *counting_data(int n, uint64_t seed) { return make_rows(n, TS, seed, 1); }
 
 // Held-out masked accuracy after `steps` steps of a 2-layer BERT of width 64 on the
 // counting rows, the first local_steps of them with local attention in blocks of 8.

@@ -1,7 +1,7 @@
 // tests/test_08_checkpoint.c: a fine-tuned tagger written as a Hugging Face
 // BertForTokenClassification directory and read back (same logits), id2label in another
 // order than ours (the classifier's rows are permuted to follow), and id2label objects
-// the loader must refuse.
+// the loader must refuse; a 3-cycle of the labels with a CRF.
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -148,4 +148,53 @@ Test(ch08_checkpoint, a_crf_is_saved_and_read_back) {
         cr_assert_float_eq(back.crf.end.data[k], tg.crf.end.data[k], 0.0f);
     }
     tagger_free(&tg), tagger_free(&back), wordpiece_free(&wp), wordpiece_free(&wp2);
+}
+
+// id2label in an order that is not a swap: the file's types are ours rotated
+// (MISC ORG LOC PER for LOC MISC ORG PER), a 3-cycle, so a loader that applied the
+// inverse permutation (which a swap cannot tell from the right one) fails. With a CRF:
+// its start, end and transition scores must follow the labels too.
+Test(ch08_checkpoint, a_rotated_label_order_with_a_crf_is_permuted_into_ours) {
+    WordPiece wp = toy_vocab(), wp_file, wp_back;
+    TagSet ts = conll_types(), ts_file, ts_back;
+    Tagger tg, file, back;
+    make_tagger(&tg, ts.n_labels);
+    tagger_add_crf(&tg);
+    const int K = ts.n_labels, H = 8;
+    for (size_t i = 0; i < tg.crf.trans.size; i++) tg.crf.trans.data[i] = 0.01f * (float)i;
+    for (int k = 0; k < K; k++) tg.crf.start.data[k] = 0.1f * (float)k, tg.crf.end.data[k] = -0.07f * (float)k;
+    char err[1024], d[512];
+    snprintf(d, sizeof d, "%s", tmp("rotated_source"));
+    cr_assert_eq(tagger_save_dir(d, &tg, &ts, &wp, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(tagger_load_dir(d, &file, &ts_file, &wp_file, 0, err, sizeof err), 0, "%s", err);
+    // the file's type k is our type rot[k]; its label 1 + 2k + offset is our ours[...]
+    static const int rot[4] = {1, 2, 0, 3};
+    int ours[9] = {0};
+    for (int k = 0; k < 4; k++) {
+        snprintf(ts_file.type[k], TAG_TYPE_LEN, "%s", ts.type[rot[k]]);
+        for (int offset = 0; offset < 2; offset++) ours[1 + 2 * k + offset] = 1 + 2 * rot[k] + offset;
+    }
+    cr_assert_neq(ours[ours[1]], 1, "the relabelling must not be its own inverse");
+    for (int l = 0; l < K; l++) {
+        memcpy(file.cls_w.data + (size_t)l * H, tg.cls_w.data + (size_t)ours[l] * H, sizeof(float) * H);
+        file.cls_b.data[l] = tg.cls_b.data[ours[l]];
+        file.crf.start.data[l] = tg.crf.start.data[ours[l]], file.crf.end.data[l] = tg.crf.end.data[ours[l]];
+        for (int m = 0; m < K; m++) file.crf.trans.data[l * K + m] = tg.crf.trans.data[ours[l] * K + ours[m]];
+    }
+    snprintf(d, sizeof d, "%s", tmp("rotated"));
+    cr_assert_eq(tagger_save_dir(d, &file, &ts_file, &wp_file, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(tagger_load_dir(d, &back, &ts_back, &wp_back, 0, err, sizeof err), 0, "%s", err);
+    for (int k = 0; k < 4; k++) cr_assert_str_eq(ts_back.type[k], ts.type[k]);
+    float a[27], b[27];
+    logits(&tg, a), logits(&back, b);
+    for (int i = 0; i < 27; i++) cr_assert_float_eq(a[i], b[i], 1e-6f, "logit %d", i);
+    cr_assert_eq(back.use_crf, 1);
+    for (int l = 0; l < K; l++) {
+        cr_assert_float_eq(back.crf.start.data[l], tg.crf.start.data[l], 0.0f, "start %d", l);
+        cr_assert_float_eq(back.crf.end.data[l], tg.crf.end.data[l], 0.0f, "end %d", l);
+        for (int m = 0; m < K; m++)
+            cr_assert_float_eq(back.crf.trans.data[l * K + m], tg.crf.trans.data[l * K + m], 0.0f, "trans %d %d", l, m);
+    }
+    tagger_free(&tg), tagger_free(&file), tagger_free(&back);
+    wordpiece_free(&wp), wordpiece_free(&wp_file), wordpiece_free(&wp_back);
 }

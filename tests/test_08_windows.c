@@ -1,6 +1,7 @@
 // tests/test_08_windows.c: chapter 08's words -> WordPiece rows: labels on first
 // pieces only, long sentences cut into overlapping windows where every word has exactly
-// one home (its most central window), and words that tokenize to nothing.
+// one home (its most central window, checked for every word), and words that tokenize
+// to nothing.
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -74,6 +75,59 @@ static void check_windows(const ConllSet *set, const NerRows *r, int T) {
     free(homes);
 }
 
+// The rule itself, for every word: rebuild each sentence's pieces as nerrows_build
+// must (a word of no pieces is [UNK], one longer than a row keeps its first T - 2),
+// find where each of the sentence's rows starts in them (always at a word's first
+// piece), and check that the word's home is a window holding its first piece where
+// min(pieces before, pieces after) is the largest, and that the home marks that piece.
+static void check_homes_are_most_central(const ConllSet *set, const WordPiece *wp, const NerRows *r, int T) {
+    IdList pieces = {0};
+    int row = 0;
+    for (int s = 0; s < set->n_sents; s++) {
+        const int w0 = set->sent_start[s], nw = set->sent_start[s + 1] - w0;
+        int *start = xmalloc(sizeof(int) * (size_t)nw);
+        pieces.n = 0;
+        for (int i = 0; i < nw; i++) {
+            start[i] = (int)pieces.n;
+            const char *word = set->word[w0 + i];
+            if (wordpiece_encode(wp, word, strlen(word), &pieces, NULL) == 0) idlist_push(&pieces, wp->special[WP_UNK]);
+            if (pieces.n - start[i] > T - 2) pieces.n = start[i] + T - 2;
+        }
+        const int first_row = row;
+        while (row < r->n_rows && r->row_sent[row] == s) row++;
+        const int n_rows = row - first_row;
+        cr_assert_gt(n_rows, 0, "sentence %d has no row", s);
+        int *offset = xmalloc(sizeof(int) * (size_t)n_rows), from = 0;
+        for (int k = 0; k < n_rows; k++) {
+            const int len = r->length[first_row + k] - 2;
+            const int *ids = r->ids + (size_t)(first_row + k) * T + 1;
+            offset[k] = -1;
+            for (int i = from; i < nw && offset[k] < 0; i++)
+                if (start[i] + len <= pieces.n && !memcmp(pieces.ids + start[i], ids, sizeof(int) * (size_t)len))
+                    offset[k] = start[i], from = i + 1;
+            cr_assert_geq(offset[k], 0, "sentence %d, window %d: not a run of its pieces from a word's start", s, k);
+        }
+        for (int i = 0; i < nw; i++) {
+            const int p = start[i];
+            int best_ctx = -1, home_ctx = -1;
+            for (int k = 0; k < n_rows; k++) {
+                const int len = r->length[first_row + k] - 2;
+                if (p < offset[k] || p >= offset[k] + len) continue;
+                const int before = p - offset[k], after = offset[k] + len - 1 - p;
+                const int ctx = before < after ? before : after;
+                if (ctx > best_ctx) best_ctx = ctx;
+                if (r->word[(size_t)(first_row + k) * T + 1 + before] == w0 + i) home_ctx = ctx;
+            }
+            cr_assert_geq(home_ctx, 0, "sentence %d, word %d: its home does not mark its first piece", s, i);
+            cr_assert_eq(home_ctx, best_ctx, "sentence %d, word %d: home has %d pieces of context, another window %d", s,
+                         i, home_ctx, best_ctx);
+        }
+        free(start), free(offset);
+    }
+    cr_assert_eq(row, r->n_rows);
+    idlist_free(&pieces);
+}
+
 // A tiny tagger's predictions over windowed rows: every word gets exactly one, a label.
 static void predict_every_word(const ConllSet *set, const NerRows *r) {
     BertConfig cfg = {.vocab = 45, .hidden = 8, .layers = 1, .heads = 2, .intermediate = 16, .max_pos = 8,
@@ -109,6 +163,7 @@ Test(ch08_windows, a_long_sentence_is_windowed_not_truncated) {
         cr_assert_gt(r.n_rows, 4, "27 pieces in rows of 6: at least 5 windows (stride %d)", stride);
         cr_assert_eq(r.split_sents, 1);
         check_windows(&set, &r, 8);
+        check_homes_are_most_central(&set, &wp, &r, 8);
         predict_every_word(&set, &r);
         // word 6 (pieces 12-13) in the middle of its home: 2 pieces of context each side
         // are possible with stride 2 (window 10-16)
@@ -130,9 +185,36 @@ Test(ch08_windows, a_word_longer_than_a_row_and_an_empty_word) {
     NerRows r;
     nerrows_build(&r, &set, &wp, 8, 3);
     check_windows(&set, &r, 8);
+    check_homes_are_most_central(&set, &wp, &r, 8);
     cr_assert_eq(r.empty_words, 1);
     int found_unk = 0;
     for (int i = 0; i < r.n_rows * 8; i++) found_unk += r.word[i] == 2 && r.ids[i] == 1;
     cr_assert_eq(found_unk, 1);
     nerrows_free(&r), conll_free(&set), wordpiece_free(&wp);
+}
+
+// Words of 1 to 4 pieces in two sentences, every row length and every stride: each
+// word at home in its most central window.
+Test(ch08_windows, every_word_is_at_home_in_its_most_central_window) {
+    WordPiece wp = toy_vocab();
+    char text[2048] = "";
+    for (int s = 0; s < 2; s++) {
+        for (int i = 0; i < 19 - 4 * s; i++) {   // first pieces w0..w18: each row's start is unambiguous
+            char word[64] = "", piece[8];
+            for (int k = 0; k <= (i * 7 + s) % 4; k++) snprintf(piece, sizeof piece, "w%d", (i + k) % 20), strcat(word, piece);
+            strcat(text, word), strcat(text, i % 5 == 2 ? " B-ORG\n" : " O\n");
+        }
+        strcat(text, "\n");
+    }
+    ConllSet set = load(text);
+    for (int T = 8; T <= 14; T += 3)
+        for (int stride = 1; stride <= T - 2; stride++) {
+            NerRows r;
+            nerrows_build(&r, &set, &wp, T, stride);
+            cr_assert_eq(r.split_sents, 2, "T %d stride %d", T, stride);
+            check_windows(&set, &r, T);
+            check_homes_are_most_central(&set, &wp, &r, T);
+            nerrows_free(&r);
+        }
+    conll_free(&set), wordpiece_free(&wp);
 }

@@ -32,7 +32,7 @@ typedef struct {
     CommonOpts common;
     const char *model, *init, *scheme, *predictions, *tag, *tagger, *analyze, *plot_curves;
     int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase, crf, mlm_check, examples;
-    float lr, warmup, weight_decay, clip;
+    float lr, warmup, weight_decay, clip, dropout;
 } Opts;
 
 // ---- data ------------------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ static void analyze_file(const Opts *o, double t0) {
     for (int k = 0; k < pred.n_sents; k++) {
         const int a = pred.sent_start[k];
         if (tagset_encode(&ts, pred.tag + a, pred.sent_start[k + 1] - a, labels + a, err, sizeof err))
-            die(o->analyze, 0, "sentence %d: %s (a predicted type that the gold column never has)", k + 1, err);
+            die(o->analyze, 0, "sentence %d: %s; --analyze reads IOB1 or IOB2 tags of the gold column's types", k + 1, err);
     }
     NerScore s;
     ner_score(&s, &ts, &gold, labels);
@@ -294,7 +294,7 @@ int main(int argc, char **argv) {
     double t0 = now_seconds();
     Opts o = {.common = {.seed = 1, .out = "build/ch08"}, .model = NULL, .init = "pretrained", .scheme = "auto",
               .batch = 32, .epochs = 3, .patience = 0, .eval_every = 200, .seq_len = 128, .stride = 0, .lr = 5e-4f,
-              .warmup = 0.1f, .weight_decay = 0.01f, .clip = 1.0f, .examples = 3};
+              .warmup = 0.1f, .weight_decay = 0.01f, .clip = 1.0f, .dropout = 0.1f, .examples = 3};
     const char *head = "iob2";
     Flag flags[] = {
         COMMON_FLAGS(o.common),
@@ -310,6 +310,7 @@ int main(int argc, char **argv) {
         {"warmup", FLAG_FLOAT, &o.warmup, "share of the steps spent warming up (a fraction; chapter 07's --warmup counts steps)"},
         {"weight-decay", FLAG_FLOAT, &o.weight_decay, "AdamW's decoupled weight decay (not on biases and norms)"},
         {"clip", FLAG_FLOAT, &o.clip, "clip the gradients' global norm to this"},
+        {"dropout", FLAG_FLOAT, &o.dropout, "dropout while fine-tuning, in the encoder and before the classifier (replaces the checkpoint's rate)"},
         {"eval-every", FLAG_INT, &o.eval_every, "steps between dev evaluations (0: once per epoch)"},
         {"patience", FLAG_INT, &o.patience, "stop after this many evaluations without a better dev F1 (0: never)"},
         {"seq-len", FLAG_INT, &o.seq_len, "tokens per row, [CLS] and [SEP] included"},
@@ -337,6 +338,7 @@ int main(int argc, char **argv) {
     cli_require(!strcmp(o.scheme, "auto") || !strcmp(o.scheme, "iob1") || !strcmp(o.scheme, "iob2") ||
                     !strcmp(o.scheme, "bioes-file"),
                 "--scheme is auto, iob1, iob2 or bioes-file");
+    cli_require(o.dropout >= 0 && o.dropout < 1, "--dropout must be in [0, 1)");
     cli_require(o.lr > 0 && o.lr < 1 && o.epochs >= 1 && o.batch >= 1 && o.batch <= 4096, "--lr in (0,1), --epochs and --batch >= 1");
     cli_require(o.warmup >= 0 && o.warmup < 1 && o.clip > 0 && o.weight_decay >= 0, "--warmup in [0,1), --clip > 0");
     cli_require(o.seq_len >= 8 && o.seq_len <= 512 && o.stride >= 0 && o.eval_every >= 0 && o.patience >= 0,
@@ -398,6 +400,9 @@ int main(int argc, char **argv) {
         printf("encoder before fine-tuning: held-out masked-token accuracy %.4f (%d questions)\n", mlm_before,
                heldout.batch_start[heldout.n_batches]);
     }
+    // fine-tuning's dropout is fine-tuning's choice: chapter 07 may have pre-trained
+    // without any (07.9), and BERT fine-tunes with 0.1
+    tg.bert.cfg.dropout = o.dropout;
     tagger_init(&tg, ts.n_labels, &rng);
     if (o.crf) tagger_add_crf(&tg);
     printf("encoder: %s (%s), L=%d H=%d A=%d, vocabulary %d%s\n", model, o.init, tg.bert.cfg.layers,

@@ -2,7 +2,7 @@
 // WikiText's tokenization undone and its articles found, the CoNLL-2003 column reader
 // (documents, sentences, a missing final blank line) and every malformed input it must
 // refuse with "path:line: what", IMDB's unlabelled reviews, and packing a token stream
-// into [CLS] ... [SEP] sequences.
+// into [CLS] ... [SEP] sequences, the sources apart and repeated (mixing).
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include "chapters/07_bert/conll.h"
 #include "chapters/07_bert/corpus.h"
 #include "tests/tmp_file.h"
+#include "tests/toy_vocab.h"
 
 Test(ch07_corpus, wikitext_detokenize) {
     const char *in = "It is 1 @,@ 000 km @-@ long , 2 @.@ 5 m wide ; <unk> lives there .";
@@ -187,4 +188,39 @@ Test(ch07_corpus, pack_into_cls_sep_sequences) {
     int want[] = {WP_CLS, 100, 101, 102, 103, WP_SEP, WP_CLS, 104, 105, 106, 107, WP_SEP};
     for (int i = 0; i < 12; i++) cr_assert_eq(seq[i], want[i], "position %d", i);
     free(seq), idlist_free(&stream), wordpiece_free(&wp);
+}
+
+// Three sources of one document each, rows of 6 (4 stream tokens): the ids are
+// w_i = 5 + i (toy_vocab.h), [CLS] 2, [SEP] 3.
+static const int CLS = 2, SEP = 3;
+#define W(i) (5 + (i))
+
+Test(ch07_corpus, sources_are_packed_apart_and_repeated) {
+    WordPiece wp = toy_vocab();
+    DocList d = {0};
+    const char *docs[] = {"w1 w2 w3 w4 w5 w6", "w8 w9 w10", "w11 w12 w13 w14 w15 w16 w17"};
+    for (int i = 0; i < 3; i++) doclist_add(&d, docs[i], strlen(docs[i]));
+    CorpusSource src[3] = {{"A", 1, 2}, {"B", 2, 1}, {"C", 3, 0}};
+    int *seq, n = corpus_pack_mixture(&d, src, 3, &wp, 6, &seq, NULL);
+    // A alone: w1..w6 [SEP] is one row and 3 tokens left over; twice. B: one row. C: none.
+    int want[] = {CLS, W(1), W(2), W(3), W(4), SEP, CLS, W(1), W(2), W(3), W(4), SEP, CLS, W(8), W(9), W(10), SEP, SEP};
+    cr_assert_eq(n, 3);
+    for (int i = 0; i < 18; i++) cr_assert_eq(seq[i], want[i], "position %d", i);
+    free(seq);
+    src[0].copies = 0, src[2].copies = 3;
+    n = corpus_pack_mixture(&d, src, 3, &wp, 6, &seq, NULL);
+    cr_assert_eq(n, 1 + 3 * 2);
+    cr_assert_eq(seq[1], W(8));
+    for (int c = 0; c < 3; c++) cr_assert_eq(seq[(1 + 2 * c) * 6 + 1], W(11), "copy %d starts with w11", c);
+    free(seq);
+    // one copy of each: one stream, as corpus_encode_pack makes it (rows cross sources)
+    src[0].copies = 1, src[2].copies = 1;
+    n = corpus_pack_mixture(&d, src, 3, &wp, 6, &seq, NULL);
+    int *plain, n_plain = corpus_encode_pack(&d, &wp, 6, &plain, "all", NULL);
+    cr_assert_eq(n, n_plain);
+    cr_assert_eq(n, 4);   // 7 + 4 + 8 tokens
+    cr_assert_eq(memcmp(seq, plain, sizeof(int) * 4 * 6), 0);
+    int crossing[] = {CLS, W(5), W(6), SEP, W(8), SEP};
+    for (int i = 0; i < 6; i++) cr_assert_eq(seq[6 + i], crossing[i], "row 1, position %d", i);
+    free(seq), free(plain), doclist_free(&d), wordpiece_free(&wp);
 }

@@ -257,6 +257,14 @@ static void resume_check(int local_width, long local_steps, const char *second) 
     o2.batch = 16, o2.local_steps = local_steps + 5;   // local attention is part of the recipe too
     cr_assert_eq(pretrain_resume(ckpt, &d, &wp3, 0, &sd, &o2, err, sizeof err), -1);
     cr_assert(strstr(err, "local_steps"), "%s", err);
+    // the same options on other data (another corpus or mixture, 07.4): the epoch's
+    // order would be another, so the run refuses to go on
+    o2.local_steps = local_steps;
+    cr_assert_eq(pretrain_resume(ckpt, &d, &wp3, 0, &sd, &o2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sd.n_seqs, NSEQ);
+    cr_assert_eq(pretrain_run(&d, &wp3, train, NSEQ - 16, NULL, &o2, &sd, err, sizeof err), -1);
+    cr_assert(strstr(err, "trained on 256 sequences, this run has 240"), "%s", err);
+    pretrain_state_free(&sd), bert_free(&d), wordpiece_free(&wp3);
     pretrain_state_free(&sa), pretrain_state_free(&sc), bert_free(&a), bert_free(&c);
     wordpiece_free(&wp), wordpiece_free(&wp2), free(train);
 }

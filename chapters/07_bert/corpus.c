@@ -219,3 +219,32 @@ int corpus_encode_pack(const DocList *docs, const WordPiece *wp, int T, int **ou
     idlist_free(&stream);
     return n;
 }
+
+int corpus_pack_mixture(const DocList *docs, const CorpusSource *sources, int n_sources, const WordPiece *wp, int T,
+                        int **out, FILE *log) {
+    int plain = 1;
+    for (int k = 0; k < n_sources; k++) plain &= sources[k].copies == 1;
+    if (plain) return corpus_encode_pack(docs, wp, T, out, "training text", log);
+    int **packed = xmalloc(sizeof(int *) * (size_t)n_sources), *count = xmalloc(sizeof(int) * (size_t)n_sources);
+    long total = 0;
+    for (int k = 0, first = 0; k < n_sources; first = sources[k].end, k++) {
+        // a view of the source's documents: no copy of the text
+        DocList view = {.text = docs->text + first, .len = docs->len + first, .n = sources[k].end - first};
+        view.cap = view.n;
+        for (int i = 0; i < view.n; i++) view.bytes += view.len[i];
+        count[k] = view.n ? corpus_encode_pack(&view, wp, T, &packed[k], sources[k].name, log) : 0;
+        if (!view.n) packed[k] = NULL;
+        total += (long)count[k] * sources[k].copies;
+    }
+    int *seqs = xmalloc(sizeof(int) * (size_t)(total ? total : 1) * T), n = 0;
+    for (int k = 0; k < n_sources; k++) {
+        for (int c = 0; c < sources[k].copies; c++, n += count[k])
+            memcpy(seqs + (size_t)n * T, packed[k], sizeof(int) * (size_t)count[k] * T);
+        if (log && sources[k].copies != 1 && count[k])
+            fprintf(log, "%s: %d copies of its %d sequences in every epoch\n", sources[k].name, sources[k].copies, count[k]);
+        free(packed[k]);
+    }
+    free(packed), free(count);
+    *out = seqs;
+    return n;
+}

@@ -55,4 +55,18 @@ int corpus_pack(const IdList *stream, const WordPiece *wp, int T, int **out);
 // N tokens from W words (x per word), U unknown words, S MB/s -> n sequences of T").
 int corpus_encode_pack(const DocList *docs, const WordPiece *wp, int T, int **out, const char *what, FILE *log);
 
+// Mixing the sources (README 07.4, "How much of each source"). Documents
+// [previous end, end) of docs are one source; each source is encoded and packed on its
+// own (so that a sequence never straddles two of them), and its sequences appear
+// `copies` times (>= 0) in the result, sources in order. When every source has one
+// copy, the documents are packed as one stream, exactly as corpus_encode_pack does
+// (the runs measured before mixing existed stay reproducible). Returns the number of
+// sequences; log as corpus_encode_pack, one line per source and one per repeated one.
+typedef struct {
+    const char *name;
+    int end, copies;
+} CorpusSource;
+int corpus_pack_mixture(const DocList *docs, const CorpusSource *sources, int n_sources, const WordPiece *wp, int T,
+                        int **out, FILE *log);
+
 #endif

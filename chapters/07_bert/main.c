@@ -36,7 +36,7 @@ typedef struct {
     const char *tokenize, *vocab, *score, *config, *resume, *fill, *model;
     int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only, baseline, dump_seqs, probe;
     int batch, accum, seq_len, warmup, steps, log_every, eval_every, save_every, whole_word, eval_max, stop_after;
-    int local_width, local_steps;
+    int local_width, local_steps, wikitext_copies, conll_copies;
     float lr, weight_decay, clip, mask_prob, dropout;
 } Opts;
 
@@ -206,7 +206,8 @@ static void probe_model(const Opts *o, double t0) {
 
 // ---- the corpus ------------------------------------------------------------------------------------
 
-static void read_corpus(const Opts *o, const char *data, DocList *docs) {
+// The three sources in this order; sources[k].end is where each one's documents end.
+static void read_corpus(const Opts *o, const char *data, DocList *docs, CorpusSource sources[3]) {
     char err[1024], path[4096], dir[4096];
     double t = now_seconds();
     path_join(dir, sizeof dir, data, "wikitext-2");
@@ -220,6 +221,9 @@ static void read_corpus(const Opts *o, const char *data, DocList *docs) {
     int n_imdb = docs->n - n_wiki;
     path_join(dir, sizeof dir, data, "conll2003");
     if (corpus_conll(docs, path_join(path, sizeof path, dir, "eng.train"), err, sizeof err)) die(path, 0, "%s", err);
+    sources[0] = (CorpusSource){"WikiText-2 train", n_wiki, o->wikitext_copies};
+    sources[1] = (CorpusSource){"IMDB reviews", n_wiki + n_imdb, 1};
+    sources[2] = (CorpusSource){"CoNLL-2003 train", docs->n, o->conll_copies};
     printf("corpus: %d documents (%d WikiText-2 articles, %d IMDB reviews, %d CoNLL-2003 documents), %.1f MB, read "
            "in %.1f s\n",
            docs->n, n_wiki, n_imdb, docs->n - n_wiki - n_imdb, (double)docs->bytes / 1e6, now_seconds() - t);
@@ -278,7 +282,7 @@ int main(int argc, char **argv) {
     double t0 = now_seconds();
     Opts o = {.common = {.seed = 1, .out = "build/ch07"}, .score = "frequency", .config = "mini", .vocab_size = 8192,
               .max_alphabet = 1000, .min_pair = 2, .batch = 32, .accum = 1, .seq_len = 128, .warmup = 300,
-              .steps = 4000, .local_width = 8, .local_steps = 600, .log_every = 50, .eval_every = 500, .save_every = 500, .eval_max = 0, .lr = 1e-3f,
+              .steps = 4000, .local_width = 8, .local_steps = 600, .wikitext_copies = 1, .conll_copies = 1, .log_every = 50, .eval_every = 500, .save_every = 500, .eval_max = 0, .lr = 1e-3f,
               .weight_decay = 0.01f, .clip = 1.0f, .mask_prob = 0.15f, .dropout = 0.1f};
     Flag flags[] = {
         COMMON_FLAGS(o.common),
@@ -314,6 +318,8 @@ int main(int argc, char **argv) {
         {"min-pair", FLAG_INT, &o.min_pair, "a pair seen fewer times is never merged"},
         {"score", FLAG_STRING, &o.score, "pair score: frequency (HF, 7.1) or likelihood (Google, 7.2)"},
         {"no-unsup", FLAG_BOOL, &o.no_unsup, "leave IMDB's 50,000 unlabelled reviews out of the corpus"},
+        {"wikitext-copies", FLAG_INT, &o.wikitext_copies, "WikiText-2 train's sequences appear this many times in an epoch (07.4)"},
+        {"conll-copies", FLAG_INT, &o.conll_copies, "CoNLL-2003 train's sequences appear this many times in an epoch (07.4)"},
         {"vocab-only", FLAG_BOOL, &o.vocab_only, "train vocab.txt into --out and stop"},
         {"dump-seqs", FLAG_BOOL, &o.dump_seqs, "write the packed training and held-out sequences (int32) into --out and stop"},
         {"baseline", FLAG_BOOL, &o.baseline, "answer the held-out questions by counting neighbours (no model) and stop"},
@@ -338,6 +344,8 @@ int main(int argc, char **argv) {
     cli_require(o.lr > 0 && o.lr < 1 && o.weight_decay >= 0 && o.clip > 0, "--lr in (0,1), --weight-decay >= 0, --clip > 0");
     cli_require(o.mask_prob > 0 && o.mask_prob < 1, "--mask-prob must be in (0, 1)");
     cli_require(o.dropout >= 0 && o.dropout < 1, "--dropout must be in [0, 1)");
+    cli_require(o.wikitext_copies >= 0 && o.wikitext_copies <= 100 && o.conll_copies >= 0 && o.conll_copies <= 100,
+                "--wikitext-copies and --conll-copies must be in 0..100");
     cli_require(o.log_every >= 1 && o.eval_every >= 0 && o.save_every >= 0 && o.eval_max >= 0 && o.stop_after >= 0,
                 "--log-every >= 1; --eval-every, --save-every, --eval-max, --stop-after >= 0");
     cli_require(o.eval_every % o.log_every == 0, "--eval-every must be a multiple of --log-every");
@@ -361,7 +369,8 @@ int main(int argc, char **argv) {
     char err[1024], path[4200];
     const char *data = o.common.data ? o.common.data : "datasets/samples";
     DocList docs = {0};
-    read_corpus(&o, data, &docs);
+    CorpusSource sources[3];
+    read_corpus(&o, data, &docs, sources);
     // the vocabulary: a resumed run's own, --vocab, or a new one
     WordPiece wp;
     Bert m;
@@ -385,7 +394,7 @@ int main(int argc, char **argv) {
         wordpiece_free(&wp), doclist_free(&docs);
         return 0;
     }
-    int *train_seqs, n_train = corpus_encode_pack(&docs, &wp, o.seq_len, &train_seqs, "training text", stdout);
+    int *train_seqs, n_train = corpus_pack_mixture(&docs, sources, 3, &wp, o.seq_len, &train_seqs, stdout);
     doclist_free(&docs);
     if (n_train < o.batch) die(data, 0, "only %d training sequences of %d tokens; fewer than one batch", n_train, o.seq_len);
     int *val_seqs, n_val;

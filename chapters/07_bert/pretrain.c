@@ -137,6 +137,12 @@ static void curve_push(PretrainState *st, CurvePoint p) {
 
 int pretrain_run(Bert *m, const WordPiece *wp, const int *seqs, int n, const EvalSet *val, const PretrainOpts *o,
                  PretrainState *st, char *err, size_t err_len) {
+    if (st->n_seqs && st->n_seqs != n) {   // another corpus, vocabulary or mixture than the checkpoint's
+        snprintf(err, err_len, "the checkpoint was trained on %ld sequences, this run has %d; resume with the same "
+                 "corpus, vocabulary and --*-copies", st->n_seqs, n);
+        return -1;
+    }
+    st->n_seqs = n;
     const int B = o->batch, T = o->seq_len, H = m->cfg.hidden;
     const int max_m = mlm_max_targets(B, T, o->mask.mask_prob);
     int eval_m = val ? evalset_max_targets(val) : 0;
@@ -263,7 +269,7 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
     Tensor ct = {.data = curve, .ndim = 2, .shape = {rows, CURVE_COLS}, .size = (size_t)rows * CURVE_COLS};
     snprintf(ct.name, sizeof ct.name, "curve");
     tensorlist_add(&state, &ct);
-    char v[26][48];
+    char v[27][48];
     snprintf(v[0], 48, "%ld", st->step), snprintf(v[1], 48, "%ld", st->epoch), snprintf(v[2], 48, "%ld", st->cursor);
     snprintf(v[3], 48, "%" PRIu64, st->rng.state), snprintf(v[4], 48, "%" PRIu64, st->rng.inc);
     snprintf(v[5], 48, "%d", st->rng.has_spare), snprintf(v[6], 48, "%.9g", (double)st->rng.spare);
@@ -276,13 +282,14 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
     snprintf(v[21], 48, "%d", o->mask.whole_word), snprintf(v[22], 48, "%.9g", (double)o->weight_decay);
     snprintf(v[23], 48, "%.9g", (double)o->clip);
     snprintf(v[24], 48, "%d", o->local_width), snprintf(v[25], 48, "%ld", o->local_steps);
+    snprintf(v[26], 48, "%ld", st->n_seqs);
     const char *meta[] = {"format", "book-ch07-pretrain-1", "step", v[0], "epoch", v[1], "cursor", v[2],
                           "rng_state", v[3], "rng_inc", v[4], "rng_has_spare", v[5], "rng_spare", v[6],
                           "adam_t", v[7], "seconds", v[8], "tokens", v[9], "window_loss", v[10],
                           "window_right", v[11], "window_targets", v[12], "batch", v[13], "accum", v[14],
                           "seq_len", v[15], "steps", v[16], "warmup", v[17], "lr", v[18], "seed", v[19],
                           "mask_prob", v[20], "whole_word", v[21], "weight_decay", v[22], "clip", v[23],
-                          "local_width", v[24], "local_steps", v[25], NULL};
+                          "local_width", v[24], "local_steps", v[25], "sequences", v[26], NULL};
     BertSaveOpts so = {.architecture = "BertForMaskedLM", .extra = &state, .extra_file = "trainer_state.safetensors",
                        .extra_metadata = meta};
     int rc = bert_save_dir(dir, &m->cfg, &m->params, wp, &so, err, err_len);
@@ -357,8 +364,11 @@ int pretrain_resume(const char *dir, Bert *m, WordPiece *wp, int lowercase, Pret
     char s1[48], s2[48];
     if (!rc && (json_get_string(meta, "rng_state", s1, sizeof s1) || json_get_string(meta, "rng_inc", s2, sizeof s2)))
         rc = -1, snprintf(err, err_len, "%s: no generator state", path);
+    long n_seqs = 0;   // 0: a checkpoint from before the count was kept; not checked
+    if (!rc && json_get_string(meta, "sequences", (char[48]){0}, 48) == 0 && meta_long(meta, "sequences", &n_seqs))
+        rc = -1, snprintf(err, err_len, "%s: \"sequences\" is not a count", path);
     if (!rc) {
-        st->step = step, st->epoch = epoch, st->cursor = cursor, st->opt.t = adam_t;
+        st->step = step, st->epoch = epoch, st->cursor = cursor, st->opt.t = adam_t, st->n_seqs = n_seqs;
         st->rng.state = strtoull(s1, NULL, 10), st->rng.inc = strtoull(s2, NULL, 10);
         st->rng.has_spare = (int)has_spare, st->rng.spare = (float)spare;
         for (int k = 0; k < m->params.count && !rc; k++) {

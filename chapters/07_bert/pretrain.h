@@ -88,6 +88,8 @@ typedef struct {
     long window_right, window_targets;   // right answers and targets (checkpointed too)
     int *order;                 // (n) this epoch's permutation
     int order_epoch;            // which epoch order holds (-1: none yet)
+    long n_seqs;                // training sequences the run draws from (0: not known yet);
+                                //   a resume must see as many, or its order would differ
 } PretrainState;
 
 void pretrain_state_init(PretrainState *st, Bert *m, const PretrainOpts *o);

@@ -159,6 +159,7 @@ static int read_stream(const char *path, const WordPiece *wp, IdList *stream) {
 typedef struct {
     int which;
     double val_loss, tok_s, seconds, macs, last_drop, last_cv, last_max_mean, last_entropy;
+    double tail_cv;   // cv of the load summed over the whole last 10% (mean over layers)
     size_t params_total, params_active;
     int dead;
     LmCurve curve;
@@ -166,6 +167,10 @@ typedef struct {
 
 // Means of the routing statistics over the points of the last 10% of the steps, all
 // MoE layers together; dead experts: none routed to them over that stretch, in any layer.
+// tail_cv asks another question than last_cv: not how uneven one batch's load is, on
+// average, but how uneven the load of the whole stretch is. A router that favours no
+// expert but routes by content has a small tail_cv and a larger last_cv, since a batch
+// of 16 windows of text holds only a few topics (09.5).
 static void routing_tail(RunResult *r, const LmConfig *cfg, long steps) {
     int n = 0, E = cfg->moe_cfg.E, L = cfg->layers;
     long load[LM_MAX_LAYERS][MOE_MAX_EXPERTS] = {{0}};
@@ -180,9 +185,11 @@ static void routing_tail(RunResult *r, const LmConfig *cfg, long steps) {
         n += L;
     }
     if (n) r->last_drop /= n, r->last_cv /= n, r->last_max_mean /= n, r->last_entropy /= n;
-    r->dead = 0;
-    for (int l = 0; l < L; l++)
+    r->dead = 0, r->tail_cv = 0;
+    for (int l = 0; l < L; l++) {
         for (int e = 0; e < E; e++) r->dead += load[l][e] == 0;
+        r->tail_cv += load_cv(load[l], E) / L;
+    }
 }
 
 static void routing_figures(const Opts *o, const RunResult *r, const LmConfig *cfg) {
@@ -270,10 +277,10 @@ static RunResult run_model(const Opts *o, int which, const WordPiece *wp, const 
     if (cfg.moe) {
         routing_tail(&r, &cfg, o->steps);
         routing_figures(o, &r, &cfg);
-        printf("routing over the last 10%% of the steps: load cv %.3f, max/mean %.3f, dropped %.2f%%, entropy %.3f "
-               "nats (uniform %.3f), dead experts %d of %d\n",
-               r.last_cv, r.last_max_mean, 100 * r.last_drop, r.last_entropy, log((double)cfg.moe_cfg.E), r.dead,
-               cfg.layers * cfg.moe_cfg.E);
+        printf("routing over the last 10%% of the steps: load cv %.3f per step (%.3f for the stretch's summed load), "
+               "max/mean %.3f, dropped %.2f%%, entropy %.3f nats (uniform %.3f), dead experts %d of %d\n",
+               r.last_cv, r.tail_cv, r.last_max_mean, 100 * r.last_drop, r.last_entropy, log((double)cfg.moe_cfg.E),
+               r.dead, cfg.layers * cfg.moe_cfg.E);
     }
     write_curve(o, &r, &cfg);
     lm_free(&m);
@@ -398,8 +405,9 @@ int main(int argc, char **argv) {
         const RunResult *r = &res[i];
         printf(" %s_val=%.4f %s_tok_s=%.0f", MODELS[r->which], r->val_loss, MODELS[r->which], r->tok_s);
         if (r->which == 1 || r->which == 2 || r->which == 4)
-            printf(" %s_cv=%.3f %s_max_mean=%.3f %s_drop=%.4f %s_dead=%d", MODELS[r->which], r->last_cv,
-                   MODELS[r->which], r->last_max_mean, MODELS[r->which], r->last_drop, MODELS[r->which], r->dead);
+            printf(" %s_cv=%.3f %s_tail_cv=%.3f %s_max_mean=%.3f %s_drop=%.4f %s_dead=%d", MODELS[r->which], r->last_cv,
+                   MODELS[r->which], r->tail_cv, MODELS[r->which], r->last_max_mean, MODELS[r->which], r->last_drop,
+                   MODELS[r->which], r->dead);
     }
     printf(" seconds=%.1f\n", now_seconds() - t0);
     for (int i = 0; i < n_runs; i++) lmcurve_free(&res[i].curve);

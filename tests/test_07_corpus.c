@@ -222,5 +222,11 @@ Test(ch07_corpus, sources_are_packed_apart_and_repeated) {
     cr_assert_eq(memcmp(seq, plain, sizeof(int) * 4 * 6), 0);
     int crossing[] = {CLS, W(5), W(6), SEP, W(8), SEP};
     for (int i = 0; i < 6; i++) cr_assert_eq(seq[6 + i], crossing[i], "row 1, position %d", i);
-    free(seq), free(plain), doclist_free(&d), wordpiece_free(&wp);
+    free(seq), free(plain);
+    // a source with no documents (here between A and B) adds nothing, copies or not
+    CorpusSource four[4] = {{"A", 1, 1}, {"empty", 1, 5}, {"B", 2, 2}, {"C", 3, 0}};
+    n = corpus_pack_mixture(&d, four, 4, &wp, 6, &seq, NULL);
+    cr_assert_eq(n, 1 + 2);
+    cr_assert(seq[1] == W(1) && seq[6 + 1] == W(8) && seq[12 + 1] == W(8));
+    free(seq), doclist_free(&d), wordpiece_free(&wp);
 }

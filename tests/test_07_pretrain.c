@@ -257,6 +257,28 @@ static void resume_check(int local_width, long local_steps, const char *second) 
     o2.batch = 16, o2.local_steps = local_steps + 5;   // local attention is part of the recipe too
     cr_assert_eq(pretrain_resume(ckpt, &d, &wp3, 0, &sd, &o2, err, sizeof err), -1);
     cr_assert(strstr(err, "local_steps"), "%s", err);
+    o2.local_steps = local_steps, o2.wikitext_copies = 8;   // and so is the corpus mixture (07.4)
+    cr_assert_eq(pretrain_resume(ckpt, &d, &wp3, 0, &sd, &o2, err, sizeof err), -1);
+    cr_assert(strstr(err, "wikitext_copies = 0, this run asks for 8"), "%s", err);
+    o2.wikitext_copies = 0;
+    // a checkpoint from before the mixture existed (its key renamed in the file, the
+    // header's length unchanged) was trained on the corpus as it came: one copy
+    char state[4400];
+    snprintf(state, sizeof state, "%s/trainer_state.safetensors", ckpt);
+    size_t len;
+    char *bytes = read_file(state, &len), *key = NULL;
+    cr_assert_not_null(bytes);
+    for (size_t i = 0; i + 17 <= len && !key; i++)
+        if (!memcmp(bytes + i, "\"wikitext_copies\"", 17)) key = bytes + i;
+    cr_assert_not_null(key);
+    key[15] = 'z';
+    FILE *f = fopen(state, "wb");
+    fwrite(bytes, 1, len, f), fclose(f);
+    cr_assert_eq(pretrain_resume(ckpt, &d, &wp3, 0, &sd, &o2, err, sizeof err), -1);
+    cr_assert(strstr(err, "wikitext_copies = 1, this run asks for 0"), "%s", err);
+    key[15] = 's';
+    f = fopen(state, "wb");
+    fwrite(bytes, 1, len, f), fclose(f), free(bytes);
     // the same options on other data (another corpus or mixture, 07.4): the epoch's
     // order would be another, so the run refuses to go on
     o2.local_steps = local_steps;

@@ -9,6 +9,7 @@
 #include "chapters/03_imdb_sentiment/imdb.h"
 #include "chapters/07_bert/conll.h"
 #include "chapters/07_bert/unicode.h"
+#include "common/err.h"
 #include "common/io.h"
 #include "common/mem.h"
 #include "common/timer.h"
@@ -223,7 +224,14 @@ int corpus_encode_pack(const DocList *docs, const WordPiece *wp, int T, int **ou
 int corpus_pack_mixture(const DocList *docs, const CorpusSource *sources, int n_sources, const WordPiece *wp, int T,
                         int **out, FILE *log) {
     int plain = 1;
-    for (int k = 0; k < n_sources; k++) plain &= sources[k].copies == 1;
+    for (int k = 0; k < n_sources; k++) {
+        if (sources[k].end < (k ? sources[k - 1].end : 0) || sources[k].copies < 0)
+            DIE("corpus_pack_mixture: source %d ends at document %d, before the previous one, or has %d copies", k,
+                sources[k].end, sources[k].copies);
+        plain &= sources[k].copies == 1;
+    }
+    if (n_sources < 1 || sources[n_sources - 1].end != docs->n)
+        DIE("corpus_pack_mixture: the sources must cover the %d documents", docs->n);
     if (plain) return corpus_encode_pack(docs, wp, T, out, "training text", log);
     int **packed = xmalloc(sizeof(int *) * (size_t)n_sources), *count = xmalloc(sizeof(int) * (size_t)n_sources);
     long total = 0;
@@ -232,15 +240,18 @@ int corpus_pack_mixture(const DocList *docs, const CorpusSource *sources, int n_
         DocList view = {.text = docs->text + first, .len = docs->len + first, .n = sources[k].end - first};
         view.cap = view.n;
         for (int i = 0; i < view.n; i++) view.bytes += view.len[i];
-        count[k] = view.n ? corpus_encode_pack(&view, wp, T, &packed[k], sources[k].name, log) : 0;
-        if (!view.n) packed[k] = NULL;
+        packed[k] = NULL, count[k] = 0;
+        if (view.n && sources[k].copies)   // a source left out is not even tokenized
+            count[k] = corpus_encode_pack(&view, wp, T, &packed[k], sources[k].name, log);
+        else if (log && view.n)
+            fprintf(log, "%s: left out (0 copies)\n", sources[k].name);
         total += (long)count[k] * sources[k].copies;
     }
     int *seqs = xmalloc(sizeof(int) * (size_t)(total ? total : 1) * T), n = 0;
     for (int k = 0; k < n_sources; k++) {
         for (int c = 0; c < sources[k].copies; c++, n += count[k])
             memcpy(seqs + (size_t)n * T, packed[k], sizeof(int) * (size_t)count[k] * T);
-        if (log && sources[k].copies != 1 && count[k])
+        if (log && sources[k].copies > 1 && count[k])
             fprintf(log, "%s: %d copies of its %d sequences in every epoch\n", sources[k].name, sources[k].copies, count[k]);
         free(packed[k]);
     }

@@ -60,8 +60,11 @@ int corpus_encode_pack(const DocList *docs, const WordPiece *wp, int T, int **ou
 // own (so that a sequence never straddles two of them), and its sequences appear
 // `copies` times (>= 0) in the result, sources in order. When every source has one
 // copy, the documents are packed as one stream, exactly as corpus_encode_pack does
-// (the runs measured before mixing existed stay reproducible). Returns the number of
-// sequences; log as corpus_encode_pack, one line per source and one per repeated one.
+// (the runs measured before mixing existed stay reproducible); a source with 0 copies
+// is not even tokenized. The ends must not decrease and the last must be docs->n (a
+// violation is a bug in the caller: the program stops). Returns the number of
+// sequences; log as corpus_encode_pack, one line per source, one per repeated or left
+// out source.
 typedef struct {
     const char *name;
     int end, copies;

@@ -121,7 +121,7 @@ static void ensure_order(PretrainState *st, int n, uint64_t seed) {
 
 static void next_batch(PretrainState *st, const int *seqs, int n, int T, int B, uint64_t seed, int *ids) {
     for (int b = 0; b < B; b++) {
-        if (st->cursor == n) st->epoch++, st->cursor = 0;
+        if (st->cursor >= n) st->epoch++, st->cursor = 0;
         ensure_order(st, n, seed);
         memcpy(ids + (size_t)b * T, seqs + (size_t)st->order[st->cursor++] * T, sizeof(int) * (size_t)T);
     }
@@ -139,7 +139,12 @@ int pretrain_run(Bert *m, const WordPiece *wp, const int *seqs, int n, const Eva
                  PretrainState *st, char *err, size_t err_len) {
     if (st->n_seqs && st->n_seqs != n) {   // another corpus, vocabulary or mixture than the checkpoint's
         snprintf(err, err_len, "the checkpoint was trained on %ld sequences, this run has %d; resume with the same "
-                 "corpus, vocabulary and --*-copies", st->n_seqs, n);
+                 "corpus (--data, --no-unsup)", st->n_seqs, n);
+        return -1;
+    }
+    if (st->cursor > n) {   // a checkpoint from before the count was kept, on a smaller corpus
+        snprintf(err, err_len, "the checkpoint stopped at sequence %ld of its epoch, and this run has only %d; resume "
+                 "with the same corpus", st->cursor, n);
         return -1;
     }
     st->n_seqs = n;
@@ -269,7 +274,7 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
     Tensor ct = {.data = curve, .ndim = 2, .shape = {rows, CURVE_COLS}, .size = (size_t)rows * CURVE_COLS};
     snprintf(ct.name, sizeof ct.name, "curve");
     tensorlist_add(&state, &ct);
-    char v[27][48];
+    char v[29][48];
     snprintf(v[0], 48, "%ld", st->step), snprintf(v[1], 48, "%ld", st->epoch), snprintf(v[2], 48, "%ld", st->cursor);
     snprintf(v[3], 48, "%" PRIu64, st->rng.state), snprintf(v[4], 48, "%" PRIu64, st->rng.inc);
     snprintf(v[5], 48, "%d", st->rng.has_spare), snprintf(v[6], 48, "%.9g", (double)st->rng.spare);
@@ -283,13 +288,15 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
     snprintf(v[23], 48, "%.9g", (double)o->clip);
     snprintf(v[24], 48, "%d", o->local_width), snprintf(v[25], 48, "%ld", o->local_steps);
     snprintf(v[26], 48, "%ld", st->n_seqs);
+    snprintf(v[27], 48, "%d", o->wikitext_copies), snprintf(v[28], 48, "%d", o->conll_copies);
     const char *meta[] = {"format", "book-ch07-pretrain-1", "step", v[0], "epoch", v[1], "cursor", v[2],
                           "rng_state", v[3], "rng_inc", v[4], "rng_has_spare", v[5], "rng_spare", v[6],
                           "adam_t", v[7], "seconds", v[8], "tokens", v[9], "window_loss", v[10],
                           "window_right", v[11], "window_targets", v[12], "batch", v[13], "accum", v[14],
                           "seq_len", v[15], "steps", v[16], "warmup", v[17], "lr", v[18], "seed", v[19],
                           "mask_prob", v[20], "whole_word", v[21], "weight_decay", v[22], "clip", v[23],
-                          "local_width", v[24], "local_steps", v[25], "sequences", v[26], NULL};
+                          "local_width", v[24], "local_steps", v[25], "sequences", v[26],
+                          "wikitext_copies", v[27], "conll_copies", v[28], NULL};
     BertSaveOpts so = {.architecture = "BertForMaskedLM", .extra = &state, .extra_file = "trainer_state.safetensors",
                        .extra_metadata = meta};
     int rc = bert_save_dir(dir, &m->cfg, &m->params, wp, &so, err, err_len);
@@ -333,21 +340,26 @@ int pretrain_resume(const char *dir, Bert *m, WordPiece *wp, int lowercase, Pret
     if (!rc && (json_get_string(meta, "format", fmt, sizeof fmt) || strcmp(fmt, "book-ch07-pretrain-1")))
         rc = -1, snprintf(err, err_len, "%s: not a chapter 07 trainer state", path);
     // the options a result depends on must be the checkpoint's
+    // (legacy: the value of a checkpoint written before the option existed; NAN: required)
     struct {
         const char *key;
-        double want;
-    } same[] = {{"batch", o->batch}, {"accum", o->accum}, {"seq_len", o->seq_len}, {"steps", (double)o->steps},
-                {"warmup", (double)o->warmup}, {"lr", (double)(float)o->lr}, {"seed", (double)o->seed},
-                {"mask_prob", (double)(float)o->mask.mask_prob}, {"whole_word", o->mask.whole_word},
-                {"weight_decay", (double)(float)o->weight_decay}, {"clip", (double)(float)o->clip},
-                {"local_width", o->local_width}, {"local_steps", (double)o->local_steps}};
+        double want, legacy;
+    } same[] = {{"batch", o->batch, NAN}, {"accum", o->accum, NAN}, {"seq_len", o->seq_len, NAN},
+                {"steps", (double)o->steps, NAN}, {"warmup", (double)o->warmup, NAN},
+                {"lr", (double)(float)o->lr, NAN}, {"seed", (double)o->seed, NAN},
+                {"mask_prob", (double)(float)o->mask.mask_prob, NAN}, {"whole_word", o->mask.whole_word, NAN},
+                {"weight_decay", (double)(float)o->weight_decay, NAN}, {"clip", (double)(float)o->clip, NAN},
+                {"local_width", o->local_width, 0}, {"local_steps", (double)o->local_steps, 0},   // no local attention
+                {"wikitext_copies", o->wikitext_copies, 1}, {"conll_copies", o->conll_copies, 1}};   // no mixing
     for (size_t i = 0; i < sizeof same / sizeof same[0] && !rc; i++) {
         double got;
-        if (!strncmp(same[i].key, "local_", 6) && json_get_string(meta, same[i].key, (char[48]){0}, 48))
-            got = 0;   // a checkpoint from before local attention existed: trained without it
-        else if (meta_double(meta, same[i].key, &got))
+        if (!isnan(same[i].legacy) && json_get_string(meta, same[i].key, (char[48]){0}, 48))
+            got = same[i].legacy;
+        else if (meta_double(meta, same[i].key, &got)) {
             rc = -1, snprintf(err, err_len, "%s: no \"%s\" in the trainer state", path, same[i].key);
-        else if ((float)got != (float)same[i].want)
+            break;
+        }
+        if ((float)got != (float)same[i].want)
             rc = -1, snprintf(err, err_len, "%s: the checkpoint was trained with %s = %g, this run asks for %g; "
                                             "resume with the same options", path, same[i].key, got, same[i].want);
     }
@@ -361,6 +373,8 @@ int pretrain_resume(const char *dir, Bert *m, WordPiece *wp, int lowercase, Pret
                 meta_long(meta, "window_right", &st->window_right) ||
                 meta_long(meta, "window_targets", &st->window_targets)))
         rc = -1, snprintf(err, err_len, "%s: the trainer state's metadata is incomplete", path);
+    if (!rc && (step < 0 || epoch < 0 || cursor < 0 || adam_t < 0))
+        rc = -1, snprintf(err, err_len, "%s: a negative step, epoch, cursor or Adam count in the trainer state", path);
     char s1[48], s2[48];
     if (!rc && (json_get_string(meta, "rng_state", s1, sizeof s1) || json_get_string(meta, "rng_inc", s2, sizeof s2)))
         rc = -1, snprintf(err, err_len, "%s: no generator state", path);

@@ -249,7 +249,7 @@ int corpus_pack_mixture(const DocList *docs, const CorpusSource *sources, int n_
     }
     int *seqs = xmalloc(sizeof(int) * (size_t)(total ? total : 1) * T), n = 0;
     for (int k = 0; k < n_sources; k++) {
-        for (int c = 0; c < sources[k].copies; c++, n += count[k])
+        for (int c = 0; c < sources[k].copies && count[k]; c++, n += count[k])   // (memcpy from NULL is UB even for 0 bytes)
             memcpy(seqs + (size_t)n * T, packed[k], sizeof(int) * (size_t)count[k] * T);
         if (log && sources[k].copies > 1 && count[k])
             fprintf(log, "%s: %d copies of its %d sequences in every epoch\n", sources[k].name, sources[k].copies, count[k]);

@@ -73,7 +73,7 @@ static void task_build(Task *t, int n_train, int n_dev) {
             cr_assert_eq(tagset_encode(&t->ts, set->tag + a, set->sent_start[s + 1] - a, t->word_labels[k] + a, err,
                                        sizeof err), 0, "%s", err);
         }
-        nerrows_build(&t->rows[k], set, &t->wp, 16, 0);
+        nerrows_build(&t->rows[k], set, &t->wp, 16, 0, 0);
         t->token_labels[k] = xmalloc(sizeof(int) * (size_t)t->rows[k].n_rows * t->rows[k].T);
         nerrows_token_labels(&t->rows[k], t->word_labels[k], t->token_labels[k]);
         t->split[k] = (NerSplit){set, &t->rows[k], t->word_labels[k], t->token_labels[k]};

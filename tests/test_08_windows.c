@@ -1,7 +1,8 @@
 // tests/test_08_windows.c: chapter 08's words -> WordPiece rows: labels on first
 // pieces only, long sentences cut into overlapping windows where every word has exactly
-// one home (its most central window, checked for every word), and words that tokenize
-// to nothing.
+// one home (its most central window, checked for every word), words that tokenize
+// to nothing, and document context: rows filled with the neighbouring sentences of the
+// same document, whole words only, their words without a home.
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ Test(ch08_windows, labels_go_on_first_pieces) {
     WordPiece wp = toy_vocab();
     ConllSet set = load("w1 O\nw2w3w4 B-PER\nw5 I-PER\n\nw6w7 B-LOC\n");
     NerRows r;
-    nerrows_build(&r, &set, &wp, 16, 0);
+    nerrows_build(&r, &set, &wp, 16, 0, 0);
     cr_assert_eq(r.n_rows, 2);
     cr_assert_eq(r.length[0], 2 + 5);   // [CLS] w1 w2 ##w3 ##w4 w5 [SEP]
     int want_ids[] = {2, 6, 7, 28, 29, 10, 3, 0}, want_word[] = {-1, 0, 1, -1, -1, 2, -1, -1};
@@ -62,6 +63,8 @@ static void check_windows(const ConllSet *set, const NerRows *r, int T) {
         cr_assert_leq(r->length[row], T);
         cr_assert_eq(r->ids[(size_t)row * T], 2, "[CLS] first");
         cr_assert_eq(r->ids[(size_t)row * T + r->length[row] - 1], 3, "[SEP] last");
+        cr_assert(r->lead[row] >= 0 && r->own[row] >= 1 && r->lead[row] + r->own[row] <= r->length[row] - 2);
+        if (r->context_pieces == 0) cr_assert_eq(r->own[row], r->length[row] - 2);
         for (int t = 0; t < T; t++) {
             int w = r->word[(size_t)row * T + t];
             if (w < 0) continue;
@@ -98,9 +101,9 @@ static void check_homes_are_most_central(const ConllSet *set, const WordPiece *w
         const int n_rows = row - first_row;
         cr_assert_gt(n_rows, 0, "sentence %d has no row", s);
         int *offset = xmalloc(sizeof(int) * (size_t)n_rows), from = 0;
-        for (int k = 0; k < n_rows; k++) {
-            const int len = r->length[first_row + k] - 2;
-            const int *ids = r->ids + (size_t)(first_row + k) * T + 1;
+        for (int k = 0; k < n_rows; k++) {   // the sentence's own pieces, after any context
+            const int len = r->own[first_row + k];
+            const int *ids = r->ids + (size_t)(first_row + k) * T + 1 + r->lead[first_row + k];
             offset[k] = -1;
             for (int i = from; i < nw && offset[k] < 0; i++)
                 if (start[i] + len <= pieces.n && !memcmp(pieces.ids + start[i], ids, sizeof(int) * (size_t)len))
@@ -111,12 +114,12 @@ static void check_homes_are_most_central(const ConllSet *set, const WordPiece *w
             const int p = start[i];
             int best_ctx = -1, home_ctx = -1;
             for (int k = 0; k < n_rows; k++) {
-                const int len = r->length[first_row + k] - 2;
+                const int len = r->own[first_row + k], lead = r->lead[first_row + k];
                 if (p < offset[k] || p >= offset[k] + len) continue;
                 const int before = p - offset[k], after = offset[k] + len - 1 - p;
                 const int ctx = before < after ? before : after;
                 if (ctx > best_ctx) best_ctx = ctx;
-                if (r->word[(size_t)(first_row + k) * T + 1 + before] == w0 + i) home_ctx = ctx;
+                if (r->word[(size_t)(first_row + k) * T + 1 + lead + before] == w0 + i) home_ctx = ctx;
             }
             cr_assert_geq(home_ctx, 0, "sentence %d, word %d: its home does not mark its first piece", s, i);
             cr_assert_eq(home_ctx, best_ctx, "sentence %d, word %d: home has %d pieces of context, another window %d", s,
@@ -159,7 +162,7 @@ Test(ch08_windows, a_long_sentence_is_windowed_not_truncated) {
     ConllSet set = load(text);
     for (int stride = 1; stride <= 6; stride++) {
         NerRows r;
-        nerrows_build(&r, &set, &wp, 8, stride);
+        nerrows_build(&r, &set, &wp, 8, stride, 0);
         cr_assert_gt(r.n_rows, 4, "27 pieces in rows of 6: at least 5 windows (stride %d)", stride);
         cr_assert_eq(r.split_sents, 1);
         check_windows(&set, &r, 8);
@@ -183,7 +186,7 @@ Test(ch08_windows, a_word_longer_than_a_row_and_an_empty_word) {
     // which the BERT tokenizer drops: it gets [UNK]
     ConllSet set = load("w1 O\nw1w1w1w1w1w1w1w1 B-MISC\n\x01 O\nw2 O\n");
     NerRows r;
-    nerrows_build(&r, &set, &wp, 8, 3);
+    nerrows_build(&r, &set, &wp, 8, 3, 0);
     check_windows(&set, &r, 8);
     check_homes_are_most_central(&set, &wp, &r, 8);
     cr_assert_eq(r.empty_words, 1);
@@ -210,11 +213,115 @@ Test(ch08_windows, every_word_is_at_home_in_its_most_central_window) {
     for (int T = 8; T <= 14; T += 3)
         for (int stride = 1; stride <= T - 2; stride++) {
             NerRows r;
-            nerrows_build(&r, &set, &wp, T, stride);
+            nerrows_build(&r, &set, &wp, T, stride, 0);
             cr_assert_eq(r.split_sents, 2, "T %d stride %d", T, stride);
             check_windows(&set, &r, T);
             check_homes_are_most_central(&set, &wp, &r, T);
             nerrows_free(&r);
         }
     conll_free(&set), wordpiece_free(&wp);
+}
+
+// Document context by hand. Document 1: "w1 w2w3" (3 pieces), "w4" (1), "w5w6w7 w8"
+// (4); document 2: "w9w10 w11" (3), "w12" (1). Word starts in the stream: 0 1 3 4 7 |
+// 8 10 11, end 12. Rows of at most 8 tokens: 6 pieces between [CLS] and [SEP].
+Test(ch08_windows, document_context_by_hand) {
+    WordPiece wp = toy_vocab();
+    ConllSet set = load("-DOCSTART- O\n\nw1 O\nw2w3 B-PER\n\nw4 O\n\nw5w6w7 B-ORG\nw8 O\n\n"
+                        "-DOCSTART- O\n\nw9w10 O\nw11 O\n\nw12 B-LOC\n");
+    cr_assert_eq(set.n_docs, 2);
+    NerRows r;
+    nerrows_build(&r, &set, &wp, 16, 0, 8);
+    cr_assert_eq(r.n_rows, 5);
+    // w_i is id 5 + i, ##w_i 25 + i; [CLS] 2, [SEP] 3, [PAD] 0
+    const int want[5][8] = {
+        {2, 6, 7, 28, 9, 3, 0, 0},        // nothing before: room 3 goes after, whole words: w4
+        {2, 7, 28, 9, 10, 31, 32, 3},     // room 5: w2w3 before (2), w5w6w7 after (3)
+        {2, 9, 10, 31, 32, 13, 3, 0},     // room 2, nothing after: w4 before (w2w3 would be 3)
+        {2, 14, 35, 16, 17, 3, 0, 0},     // the next document's start: w12 after, no w8 before
+        {2, 14, 35, 16, 17, 3, 0, 0},     // nothing after: the whole room before, w9w10 w11
+    };
+    const int want_lead[5] = {0, 2, 1, 0, 3};
+    const int want_home[5][2] = {{1, 2}, {3, -1}, {2, 5}, {1, 3}, {4, -1}}, first_word[5] = {0, 2, 3, 5, 7};
+    for (int row = 0; row < 5; row++) {
+        for (int t = 0; t < 8; t++) cr_assert_eq(r.ids[row * 16 + t], want[row][t], "row %d token %d", row, t);
+        cr_assert_eq(r.lead[row], want_lead[row], "row %d", row);
+        int homes = 0;
+        for (int t = 0; t < 16; t++)
+            if (r.word[row * 16 + t] >= 0) {
+                cr_assert_eq(t, want_home[row][homes], "row %d: a home at %d", row, t);
+                cr_assert_eq(r.word[row * 16 + t], first_word[row] + homes);
+                homes++;
+            }
+        cr_assert_eq(homes, set.sent_start[row + 1] - set.sent_start[row], "row %d: context words have no home", row);
+    }
+    cr_assert_eq(r.context_pieces, 1 + 5 + 1 + 1 + 3);
+    check_windows(&set, &r, 16);
+    check_homes_are_most_central(&set, &wp, &r, 16);
+    nerrows_free(&r), conll_free(&set), wordpiece_free(&wp);
+}
+
+// Every row length, stride and context over three documents with words of 1 to 4
+// pieces and a sentence that needs windows: context is a run of the stream of pieces
+// right before and after the sentence, whole words, never across a document boundary,
+// never beyond the context length; a windowed sentence gets none; every word has
+// exactly one home and a prediction.
+Test(ch08_windows, document_context_stays_in_its_document) {
+    WordPiece wp = toy_vocab();
+    char text[4096] = "";
+    const int sents_per_doc[3] = {4, 1, 3}, words_per_sent[8] = {3, 1, 5, 2, 4, 9, 2, 3};
+    for (int d = 0, s = 0; d < 3; d++) {
+        strcat(text, "-DOCSTART- O\n\n");
+        for (int k = 0; k < sents_per_doc[d]; k++, s++) {
+            for (int i = 0; i < words_per_sent[s]; i++) {
+                char word[64] = "", piece[8];
+                for (int q = 0; q <= (i * 5 + s) % 4; q++) snprintf(piece, sizeof piece, "w%d", (i + 3 * s + q) % 20), strcat(word, piece);
+                strcat(text, word), strcat(text, (i + s) % 4 == 1 ? " B-LOC\n" : " O\n");
+            }
+            strcat(text, "\n");
+        }
+    }
+    ConllSet set = load(text);
+    cr_assert_eq(set.n_docs, 3);
+    cr_assert_eq(set.n_sents, 8);
+    // the stream of pieces as nerrows_build must make it, with each word's start
+    IdList stream = {0};
+    int *word_start = xmalloc(sizeof(int) * (size_t)(set.n_tokens + 1));
+    for (int w = 0; w < set.n_tokens; w++) {
+        word_start[w] = (int)stream.n;
+        wordpiece_encode(&wp, set.word[w], strlen(set.word[w]), &stream, NULL);
+    }
+    word_start[set.n_tokens] = (int)stream.n;
+    char is_start[4096] = {0};
+    for (int w = 0; w <= set.n_tokens; w++) is_start[word_start[w]] = 1;
+    long with_context = 0;
+    for (int T = 8; T <= 20; T += 4)
+        for (int stride = 1; stride <= T - 2; stride += 3)
+            for (int context = 0; context <= T; context += context ? 1 : 8) {
+                NerRows r;
+                nerrows_build(&r, &set, &wp, T, stride, context);
+                check_windows(&set, &r, T);
+                check_homes_are_most_central(&set, &wp, &r, T);
+                for (int row = 0; row < r.n_rows; row++) {
+                    const int s = r.row_sent[row], lead = r.lead[row], len = r.length[row] - 2;
+                    const int trail = len - lead - r.own[row];
+                    const int base = word_start[set.sent_start[s]], n = word_start[set.sent_start[s + 1]] - base;
+                    if (lead + trail == 0) continue;
+                    with_context++;
+                    cr_assert_eq(r.own[row], n, "a row with context holds its whole sentence (T %d, context %d)", T, context);
+                    cr_assert_leq(r.length[row], context, "row %d: %d tokens, context %d", row, r.length[row], context);
+                    cr_assert(is_start[base - lead] && is_start[base + n + trail], "row %d: whole words only", row);
+                    int doc_from = s, doc_to = s + 1;
+                    while (doc_from > 0 && set.sent_doc[doc_from - 1] == set.sent_doc[s]) doc_from--;
+                    while (doc_to < set.n_sents && set.sent_doc[doc_to] == set.sent_doc[s]) doc_to++;
+                    cr_assert_geq(base - lead, word_start[set.sent_start[doc_from]], "row %d: context from another document", row);
+                    cr_assert_leq(base + n + trail, word_start[set.sent_start[doc_to]], "row %d: context from another document", row);
+                    cr_assert_eq(memcmp(r.ids + (size_t)row * T + 1, stream.ids + base - lead, sizeof(int) * (size_t)len), 0,
+                                 "row %d: not the pieces around its sentence", row);
+                }
+                if (T == 8 && context == 8) predict_every_word(&set, &r);
+                nerrows_free(&r);
+            }
+    cr_assert_gt(with_context, 50, "the loops must reach rows with context (%ld)", with_context);
+    idlist_free(&stream), free(word_start), conll_free(&set), wordpiece_free(&wp);
 }

@@ -31,7 +31,7 @@
 typedef struct {
     CommonOpts common;
     const char *model, *init, *scheme, *predictions, *tag, *tagger, *analyze, *plot_curves;
-    int batch, epochs, freeze, patience, eval_every, seq_len, stride, lowercase, crf, mlm_check, examples;
+    int batch, epochs, freeze, patience, eval_every, seq_len, stride, context, lowercase, crf, mlm_check, examples;
     float lr, warmup, weight_decay, clip, dropout;
 } Opts;
 
@@ -80,13 +80,17 @@ static void split_prepare(Split *s, const TagSet *ts, const WordPiece *wp, const
         if (tagset_encode(ts, s->set.tag + a, s->set.sent_start[k + 1] - a, s->word_labels + a, err, sizeof err))
             die(name, 0, "sentence %d: %s (a type the training set does not have)", k + 1, err);
     }
-    nerrows_build(&s->rows, &s->set, wp, o->seq_len, o->stride);
+    nerrows_build(&s->rows, &s->set, wp, o->seq_len, o->stride, o->context);
     s->token_labels = xmalloc(sizeof(int) * (size_t)s->rows.n_rows * s->rows.T);
     nerrows_token_labels(&s->rows, s->word_labels, s->token_labels);
     s->split = (NerSplit){&s->set, &s->rows, s->word_labels, s->token_labels};
-    printf("%s: %d rows of %d (%d sentences windowed), %.2f pieces per word, %d words without pieces\n", name,
-           s->rows.n_rows, s->rows.T, s->rows.split_sents, (double)s->rows.pieces / (double)(s->set.n_tokens ? s->set.n_tokens : 1),
-           s->rows.empty_words);
+    long tokens = 0;
+    for (int r = 0; r < s->rows.n_rows; r++) tokens += s->rows.length[r];
+    printf("%s: %d rows of %d (%d sentences windowed), %.2f pieces per word, %d words without pieces, "
+           "%.1f tokens per row (%.1f of document context)\n",
+           name, s->rows.n_rows, s->rows.T, s->rows.split_sents,
+           (double)s->rows.pieces / (double)(s->set.n_tokens ? s->set.n_tokens : 1), s->rows.empty_words,
+           (double)tokens / s->rows.n_rows, (double)s->rows.context_pieces / s->rows.n_rows);
 }
 
 static void split_free(Split *s) {
@@ -264,7 +268,7 @@ static void tag_text(const Opts *o, double t0) {
     set.sent_start = xmalloc(sizeof(int) * 2), set.sent_doc = xmalloc(sizeof(int));
     set.sent_start[0] = 0, set.sent_start[1] = set.n_tokens, set.sent_doc[0] = 0;
     NerRows rows;
-    nerrows_build(&rows, &set, &wp, tg.bert.cfg.max_pos < 128 ? tg.bert.cfg.max_pos : 128, 0);
+    nerrows_build(&rows, &set, &wp, tg.bert.cfg.max_pos < 128 ? tg.bert.cfg.max_pos : 128, 0, 0);
     TaggerCache c;
     tagger_cache_alloc(&c, &tg, 8, rows.T);
     int *pred = xmalloc(sizeof(int) * (size_t)set.n_tokens);
@@ -315,6 +319,8 @@ int main(int argc, char **argv) {
         {"patience", FLAG_INT, &o.patience, "stop after this many evaluations without a better dev F1 (0: never)"},
         {"seq-len", FLAG_INT, &o.seq_len, "tokens per row, [CLS] and [SEP] included"},
         {"stride", FLAG_INT, &o.stride, "pieces between window starts in long sentences (0: half a row)"},
+        {"context", FLAG_INT, &o.context,
+         "fill each row up to this many tokens with the neighbouring sentences of its document (0: the sentence alone; 08.2)"},
         {"lowercase", FLAG_BOOL, &o.lowercase, "the vocabulary is uncased"},
         {"predictions", FLAG_STRING, &o.predictions, "write the test set as `word gold predicted` lines (conlleval)"},
         {"mlm-check", FLAG_BOOL, &o.mlm_check,
@@ -343,6 +349,7 @@ int main(int argc, char **argv) {
     cli_require(o.warmup >= 0 && o.warmup < 1 && o.clip > 0 && o.weight_decay >= 0, "--warmup in [0,1), --clip > 0");
     cli_require(o.seq_len >= 8 && o.seq_len <= 512 && o.stride >= 0 && o.eval_every >= 0 && o.patience >= 0,
                 "--seq-len in 8..512; --stride, --eval-every, --patience >= 0");
+    cli_require(o.context >= 0 && o.context <= o.seq_len, "--context in 0..--seq-len (tokens per row)");
     if (o.tag) {
         tag_text(&o, t0);
         return 0;
@@ -465,10 +472,10 @@ int main(int argc, char **argv) {
         die(path, 0, "%s", err);
 
     Prf d = nerscore_prf(&dev_s, -1), t = nerscore_prf(&test_s, -1);
-    printf("RESULT ch=08 task=ner init=%s%s head=%s%s lr=%g epochs=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "
+    printf("RESULT ch=08 task=ner init=%s%s head=%s%s lr=%g epochs=%d context=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "
            "test_recall=%.2f test_token_acc=%.2f mlm_before=%.4f mlm_after=%.4f train_seconds=%.1f sents_per_s=%.0f "
            "seconds=%.1f\n",
-           o.init, o.freeze ? "-frozen" : "", head, o.crf ? "+crf" : "", (double)o.lr, o.epochs, d.f1, t.f1, t.precision, t.recall,
+           o.init, o.freeze ? "-frozen" : "", head, o.crf ? "+crf" : "", (double)o.lr, o.epochs, o.context, d.f1, t.f1, t.precision, t.recall,
            nerscore_accuracy(&test_s), mlm_before, mlm_after, res.seconds, (double)test.set.n_sents / (tp > 0 ? tp : 1e-9),
            now_seconds() - t0);
     free(dev_pred), free(test_pred);

@@ -38,74 +38,123 @@ static int plan_windows(const int *word_start, int n_words, int n, int L, int st
     }
 }
 
-void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, int stride) {
+// The first word start >= p, or the last one <= p, in the ascending starts[0..n]; both
+// exist for p within [starts[0], starts[n]].
+static int first_start_at_or_after(const int *starts, int n, int p) {
+    int lo = 0, hi = n;   // starts[hi] >= p
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (starts[mid] >= p) hi = mid;
+        else lo = mid + 1;
+    }
+    return starts[lo];
+}
+static int last_start_at_or_before(const int *starts, int n, int p) {
+    int lo = 0, hi = n;   // starts[lo] <= p
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (starts[mid] <= p) lo = mid;
+        else hi = mid - 1;
+    }
+    return starts[lo];
+}
+
+void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, int stride, int context) {
     memset(r, 0, sizeof *r);
     const int L = T - 2;
     if (stride <= 0 || stride > L) stride = L / 2 > 0 ? L / 2 : 1;
+    if (context > T) context = T;
     r->T = T, r->n_words = set->n_tokens;
+    // every word of the set into one stream of pieces: word_start[w] is word w's first
+    // piece, word_start[n_tokens] the end (so neighbouring sentences can lend context)
+    const int n_tokens = set->n_tokens;
+    IdList pieces = {0};
+    int *word_start = xmalloc(sizeof(int) * (size_t)(n_tokens + 1));
+    for (int w = 0; w < n_tokens; w++) {
+        const char *text = set->word[w];
+        word_start[w] = (int)pieces.n;
+        long got = wordpiece_encode(wp, text, strlen(text), &pieces, NULL);
+        if (got == 0) idlist_push(&pieces, wp->special[WP_UNK]), r->empty_words++;
+        if (pieces.n - word_start[w] > L) pieces.n = word_start[w] + L;   // keeps its first pieces
+    }
+    word_start[n_tokens] = (int)pieces.n;
+    r->pieces = (long)pieces.n;
     int cap_rows = set->n_sents + 16;
     r->ids = xmalloc(sizeof(int) * (size_t)cap_rows * T), r->word = xmalloc(sizeof(int) * (size_t)cap_rows * T);
     r->length = xmalloc(sizeof(int) * (size_t)cap_rows), r->row_sent = xmalloc(sizeof(int) * (size_t)cap_rows);
-    IdList pieces = {0};
-    int *word_start = NULL, ws_cap = 0;
+    r->lead = xmalloc(sizeof(int) * (size_t)cap_rows), r->own = xmalloc(sizeof(int) * (size_t)cap_rows);
+    int *local_start = NULL, ls_cap = 0;
     Span *spans = NULL;
     int span_cap = 0;
-    for (int s = 0; s < set->n_sents; s++) {
-        const int w0 = set->sent_start[s], nw = set->sent_start[s + 1] - w0;
-        if (nw > ws_cap) ws_cap = nw, word_start = xrealloc(word_start, sizeof(int) * (size_t)ws_cap);
-        pieces.n = 0;
-        for (int i = 0; i < nw; i++) {
-            const char *text = set->word[w0 + i];
-            word_start[i] = (int)pieces.n;
-            long got = wordpiece_encode(wp, text, strlen(text), &pieces, NULL);
-            if (got == 0) idlist_push(&pieces, wp->special[WP_UNK]), r->empty_words++;
-            if (pieces.n - word_start[i] > L) pieces.n = word_start[i] + L;   // keeps its first pieces
+    for (int s = 0, doc_first = 0, doc_end = 0; s < set->n_sents; s++) {
+        if (s == doc_end) {   // a new document: its sentences are [doc_first, doc_end)
+            doc_first = s;
+            while (doc_end < set->n_sents && set->sent_doc[doc_end] == set->sent_doc[s]) doc_end++;
         }
-        const int n = (int)pieces.n;
-        r->pieces += n;
+        const int w0 = set->sent_start[s], nw = set->sent_start[s + 1] - w0, base = word_start[w0];
+        const int n = word_start[w0 + nw] - base;
+        if (nw > ls_cap) ls_cap = nw, local_start = xrealloc(local_start, sizeof(int) * (size_t)ls_cap);
+        for (int i = 0; i < nw; i++) local_start[i] = word_start[w0 + i] - base;
         if (nw + 1 > span_cap) {   // every window starts at a different word
             span_cap = nw + 1;
             spans = xrealloc(spans, sizeof(Span) * (size_t)span_cap);
         }
-        int n_spans = plan_windows(word_start, nw, n, L, stride, spans);
+        int n_spans = plan_windows(local_start, nw, n, L, stride, spans);
         r->split_sents += n_spans > 1;
+        // document context for a sentence in one row: room for context - 2 - n pieces,
+        // half before and half after, the unused part of one side given to the other
+        int lead = 0, trail = 0;
+        if (n_spans == 1 && context - 2 > n) {
+            const int room = context - 2 - n;
+            const int doc_from = word_start[set->sent_start[doc_first]], doc_to = word_start[set->sent_start[doc_end]];
+            const int before = base - doc_from, after = doc_to - (base + n);
+            lead = room / 2 < before ? room / 2 : before;
+            trail = room - lead < after ? room - lead : after;
+            lead = room - trail < before ? room - trail : before;
+            // whole words only: start at a word's first piece, end before one
+            lead = base - first_start_at_or_after(word_start, n_tokens, base - lead);
+            trail = last_start_at_or_before(word_start, n_tokens, base + n + trail) - (base + n);
+        }
         if (r->n_rows + n_spans > cap_rows) {
             cap_rows = 2 * (r->n_rows + n_spans);
             r->ids = xrealloc(r->ids, sizeof(int) * (size_t)cap_rows * T);
             r->word = xrealloc(r->word, sizeof(int) * (size_t)cap_rows * T);
             r->length = xrealloc(r->length, sizeof(int) * (size_t)cap_rows);
             r->row_sent = xrealloc(r->row_sent, sizeof(int) * (size_t)cap_rows);
+            r->lead = xrealloc(r->lead, sizeof(int) * (size_t)cap_rows);
+            r->own = xrealloc(r->own, sizeof(int) * (size_t)cap_rows);
         }
         for (int k = 0; k < n_spans; k++) {
-            const int row = r->n_rows + k, len = spans[k].end - spans[k].start;
+            const int row = r->n_rows + k, own = spans[k].end - spans[k].start, len = lead + own + trail;
             int *ids = r->ids + (size_t)row * T, *word = r->word + (size_t)row * T;
             ids[0] = wp->special[WP_CLS];
-            memcpy(ids + 1, pieces.ids + spans[k].start, sizeof(int) * (size_t)len);
+            memcpy(ids + 1, pieces.ids + base + spans[k].start - lead, sizeof(int) * (size_t)len);
             ids[len + 1] = wp->special[WP_SEP];
             for (int t = len + 2; t < T; t++) ids[t] = wp->special[WP_PAD];
             for (int t = 0; t < T; t++) word[t] = -1;
-            r->length[row] = len + 2, r->row_sent[row] = s;
+            r->length[row] = len + 2, r->row_sent[row] = s, r->lead[row] = lead, r->own[row] = own;
+            r->context_pieces += lead + trail;
         }
         // each word's home: the window where its first piece has the most context, the
         // smaller of the pieces before it and after it in that window
         for (int i = 0; i < nw; i++) {
-            int p = word_start[i], best = -1, best_ctx = -1;
+            int p = local_start[i], best = -1, best_ctx = -1;
             for (int k = 0; k < n_spans; k++) {
                 if (p < spans[k].start || p >= spans[k].end) continue;
                 int before = p - spans[k].start, after = spans[k].end - 1 - p;
                 int ctx = before < after ? before : after;
                 if (ctx > best_ctx) best_ctx = ctx, best = k;
             }
-            r->word[(size_t)(r->n_rows + best) * T + 1 + p - spans[best].start] = w0 + i;
+            r->word[(size_t)(r->n_rows + best) * T + 1 + lead + p - spans[best].start] = w0 + i;
         }
         r->n_rows += n_spans;
     }
     idlist_free(&pieces);
-    free(word_start), free(spans);
+    free(word_start), free(local_start), free(spans);
 }
 
 void nerrows_free(NerRows *r) {
-    free(r->ids), free(r->word), free(r->length), free(r->row_sent);
+    free(r->ids), free(r->word), free(r->length), free(r->row_sent), free(r->lead), free(r->own);
     memset(r, 0, sizeof *r);
 }
 

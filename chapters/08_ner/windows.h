@@ -15,6 +15,21 @@
 // both sides (its "home" window). A word is trained and predicted in its home window
 // only, so it counts once. A word with no pieces (only characters the tokenizer drops)
 // is given [UNK], so that every word of the test set gets a prediction.
+//
+// Document context (optional, `context` > 0): a sentence that fits in one row is read
+// with its neighbours. The row is filled, up to `context` tokens, with the pieces of the
+// sentences before and after it IN THE SAME DOCUMENT (-DOCSTART- to -DOCSTART-), half
+// on each side (one side takes what the other cannot use), cut at word boundaries:
+//
+//   row   [CLS] ...end of the previous sentence | the sentence | start of the next... [SEP]
+//   word   -1    -1 ...                            homes          -1 ...
+//
+// The context's words have no home in this row (they are trained and predicted in their
+// own sentence's row), so every word still counts once. It is the "maximal document
+// context" of Devlin et al. (2019, section 5.3) and FLERT (Schweter & Akbik 2020): a
+// news article names "Jordan" in full once and then refers to him by surname; the
+// sentence alone cannot tell the person from the country. The neighbouring sentences
+// are unlabelled text that is there at test time too, so reading them is legitimate.
 #ifndef CH08_WINDOWS_H
 #define CH08_WINDOWS_H
 
@@ -28,15 +43,20 @@ typedef struct {
     int *word;        // (n_rows, T): the word (index into the ConllSet) whose first piece
                       //   is here, in its home window; -1 elsewhere
     int *row_sent;    // (n_rows): the sentence of each row
+    int *lead;        // (n_rows): context pieces between [CLS] and the sentence's own
+    int *own;         // (n_rows): the sentence's own pieces in the row (they follow lead)
     int n_words;      // words of the set (every one has exactly one home position)
     long pieces;      // pieces in all, windows' overlaps not counted twice
     int split_sents;  // sentences that needed more than one window
     int empty_words;  // words that tokenized to nothing and were given [UNK]
+    long context_pieces;  // context pieces in all rows
 } NerRows;
 
 // All sentences of set into rows of T tokens (T >= 8); stride in pieces (0: half a
-// row). Never fails: a word longer than a whole row is cut after its first T - 2 pieces.
-void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, int stride);
+// row); context: tokens a row is filled to with document context ([CLS] and [SEP]
+// included, at most T; 0: none). Never fails: a word longer than a whole row is cut
+// after its first T - 2 pieces.
+void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, int stride, int context);
 void nerrows_free(NerRows *r);
 
 // Per-token training targets: labels[row * T + t] = word_labels[word] at each home

@@ -85,6 +85,39 @@ Test(ch07_mlm, whole_words_are_masked_whole) {
     wordpiece_free(&wp);
 }
 
+// The buffers are sized by mlm_max_targets: every row takes max(1, round(p n)) of its
+// n maskable tokens (fewer with whole words that do not fit), so no batch may exceed
+// B (round(p T) + 1). Rows of every maskable count 0..T, several rates, both modes;
+// the buffers are exactly the bound, so an overflow is an AddressSanitizer error too.
+Test(ch07_mlm, targets_never_exceed_mlm_max_targets) {
+    WordPiece wp = toy_vocab();
+    enum { T = 20, B = T + 1 };
+    const float rates[] = {0.01f, 0.15f, 0.5f, 0.97f, 1.0f};
+    int ids[B * T], input[B * T];
+    Rng rng;
+    rng_seed(&rng, 8);
+    for (int b = 0; b < B; b++)   // row b: b maskable tokens (pieces of 1-3-piece words), then [PAD]
+        for (int t = 0; t < T; t++) ids[b * T + t] = t < b ? (t % 3 == 0 ? 5 : 25) + rng_int(&rng, 20) : WP_PAD;
+    for (int r = 0; r < 5; r++)
+        for (int whole = 0; whole <= 1; whole++) {
+            const int cap = mlm_max_targets(B, T, rates[r]);
+            int *pos = xmalloc(sizeof(int) * (size_t)cap), *tgt = xmalloc(sizeof(int) * (size_t)cap);
+            MaskOpts o = {rates[r], whole};
+            int M = mlm_mask(&wp, ids, input, B, T, &o, &rng, pos, tgt, NULL);
+            cr_assert_leq(M, cap, "rate %g: %d targets, bound %d", rates[r], M, cap);
+            int per_row[B] = {0};
+            for (int i = 0; i < M; i++) per_row[pos[i] / T]++;
+            for (int b = 0; b < B; b++) {
+                int want = b ? (int)lroundf(rates[r] * (float)b) : 0;
+                if (b && want < 1) want = 1;
+                if (whole) cr_assert_leq(per_row[b], want, "rate %g row %d", rates[r], b);
+                else cr_assert_eq(per_row[b], want, "rate %g, row of %d tokens: %d chosen", rates[r], b, per_row[b]);
+            }
+            free(pos), free(tgt);
+        }
+    wordpiece_free(&wp);
+}
+
 // ---- training ---------------------------------------------------------------------------------
 
 enum { NSEQ = 256, T = 16 };

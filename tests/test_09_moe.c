@@ -3,7 +3,8 @@
 // token-by-token reference; the backward pass of the whole layer against central
 // finite differences (common/gradcheck.h, bound 1e-2) with the top-k choice fixed, for
 // top-1, renormalised top-2 with dropped tokens, and noisy top-k; each auxiliary
-// loss's gradient on its own; the messages for impossible configurations.
+// loss's gradient on its own; the balancing bias (it changes the choice and nothing
+// else, and moves against the load); the messages for impossible configurations.
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -161,6 +162,7 @@ static void check_moe(MoeConfig cfg, int with_output, const char *what) {
     moe_create(&m, "moe", &cfg, C, H, &rng);
     fill_normal(m.router_w.data, m.router_w.size, 0.7f, &rng);
     if (cfg.noisy) fill_normal(m.noise_w.data, m.noise_w.size, 0.5f, &rng);
+    if (cfg.bias_rate > 0) fill_normal(m.choice_bias, (size_t)cfg.E, 1.0f, &rng);   // choices other than z's
     for (int e = 0; e < cfg.E; e++)   // biases away from 0, as trained ones are
         fill_normal(m.experts[e].b1.data, H, 0.5f, &rng), fill_normal(m.experts[e].b2.data, C, 0.5f, &rng);
     MoeCache c;
@@ -207,6 +209,12 @@ Test(ch09_moe, grouped_top2_backward_matches_finite_differences) {
     MoeConfig cfg = config(4, 2, 0.75f);   // 3 groups of 4 tokens, cap 2 each: drops
     cfg.group_size = 4, cfg.aux_coef = 0.5f, cfg.z_coef = 0.2f;
     check_moe(cfg, 1, "grouped top-2");
+}
+
+Test(ch09_moe, biased_top2_backward_matches_finite_differences) {
+    MoeConfig cfg = config(4, 2, 0.75f);   // the bias's choices, with drops
+    cfg.renormalize = 1, cfg.bias_rate = 1e-3f, cfg.aux_coef = 0.5f, cfg.z_coef = 0.2f;
+    check_moe(cfg, 1, "top-2 with the balancing bias");
 }
 
 // GShard's groups, as expert parallelism makes them (one per process): the layer over
@@ -276,4 +284,73 @@ Test(ch09_moe, impossible_configurations_say_why) {
     one_gate.renormalize = 1;
     cr_assert_eq(moe_check_config(&one_gate, 1, err, sizeof err), -1);
     cr_assert(strstr(err, "always 1"), "%s", err);
+    MoeConfig bias = config(8, 1, 1.25f);
+    bias.bias_rate = 1e-3f;
+    cr_assert_eq(moe_check_config(&bias, 1, err, sizeof err), 0);
+    cr_assert_eq(moe_check_config(&bias, 2, err, sizeof err), -1);
+    cr_assert(strstr(err, "balancing bias") && strstr(err, "2-process"), "%s", err);
+    bias.bias_rate = -1e-3f;
+    cr_assert_eq(moe_check_config(&bias, 1, err, sizeof err), -1);
+    cr_assert(strstr(err, ">= 0"), "%s", err);
+}
+
+// The bias is added for the choice only: with it, the choices are the top-k of z + b,
+// while the logits, the probabilities and the gates are those of z; the load-balancing
+// loss sees the new choices (its f) and the unbiased p. The gradient is checked with
+// the biased choice fixed.
+Test(ch09_moe, the_balancing_bias_steers_the_choice_not_the_gates) {
+    enum { N = 24, C = 4, H = 5, E = 4 };
+    Rng rng;
+    rng_seed(&rng, 95);
+    MoeConfig cfg = config(E, 2, 4.0f);   // room for every choice: no drops
+    cfg.renormalize = 1, cfg.bias_rate = 0.1f;
+    Moe m;
+    moe_create(&m, "moe", &cfg, C, H, &rng);
+    fill_normal(m.router_w.data, m.router_w.size, 1.0f, &rng);
+    MoeCache plain, biased;
+    moe_cache_alloc(&plain, &m, N), moe_cache_alloc(&biased, &m, N);
+    float x[N * C], y[N * C];
+    fill_normal(x, N * C, 1, &rng);
+    moe_forward(&m, &plain, y, x, N, NULL);   // b = 0: the plain router
+    const float b[E] = {0.8f, -0.5f, 0.0f, 1.5f};
+    memcpy(m.choice_bias, b, sizeof b);
+    moe_forward(&m, &biased, y, x, N, NULL);
+    int changed = 0;
+    for (int n = 0; n < N; n++) {
+        const float *z = plain.logits + (size_t)n * E, *p = plain.probs + (size_t)n * E;
+        int want[2] = {-1, -1};   // the top-2 of z + b, by hand
+        for (int i = 0; i < E; i++)
+            if (want[0] < 0 || z[i] + b[i] > z[want[0]] + b[want[0]]) want[0] = i;
+        for (int i = 0; i < E; i++)
+            if (i != want[0] && (want[1] < 0 || z[i] + b[i] > z[want[1]] + b[want[1]])) want[1] = i;
+        for (int j = 0; j < 2; j++) {
+            cr_assert_eq(biased.choice[n * 2 + j], want[j], "token %d choice %d", n, j);
+            const float g = p[want[j]] / (p[want[0]] + p[want[1]]);
+            cr_assert_float_eq(biased.gate[n * 2 + j], g, 1e-6, "token %d: the gate is the unbiased p's", n);
+            changed += biased.choice[n * 2 + j] != plain.choice[n * 2 + j];
+        }
+        for (int i = 0; i < E; i++) cr_assert_eq(biased.probs[n * E + i], p[i], "the probabilities are z's");
+    }
+    cr_assert_gt(changed, 4, "the bias must change some choices (%d)", changed);
+    moe_cache_free(&plain), moe_cache_free(&biased), moe_free(&m);
+}
+
+// b_i += rate sign(mean - load_i): the overloaded expert down, the idle up, the one at
+// the mean unchanged; rate 0 moves nothing.
+Test(ch09_moe, the_balancing_bias_moves_against_the_load) {
+    Rng rng;
+    rng_seed(&rng, 96);
+    MoeConfig cfg = config(4, 1, 1.25f);
+    cfg.bias_rate = 0.25f;
+    Moe m;
+    moe_create(&m, "moe", &cfg, 3, 2, &rng);
+    const long load[4] = {9, 0, 3, 4};   // mean 4
+    moe_update_bias(&m, load);
+    moe_update_bias(&m, load);
+    const float want[4] = {-0.5f, 0.5f, 0.5f, 0.0f};
+    for (int i = 0; i < 4; i++) cr_assert_float_eq(m.choice_bias[i], want[i], 1e-7, "expert %d: %g", i, m.choice_bias[i]);
+    m.cfg.bias_rate = 0;
+    moe_update_bias(&m, load);
+    for (int i = 0; i < 4; i++) cr_assert_float_eq(m.choice_bias[i], want[i], 1e-7);
+    moe_free(&m);
 }

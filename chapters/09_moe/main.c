@@ -26,7 +26,7 @@ typedef struct {
     const char *vocab, *model;
     int cost, bench_k, layers, width, heads, ffn, experts, batch, seq_len, log_every, eval_every, eval_max, noisy;
     int steps, warmup;
-    float capacity, aux, z, lr, dropout, weight_decay, clip;
+    float capacity, aux, z, bias_rate, lr, dropout, weight_decay, clip;
 } Opts;
 
 // The models of the comparison (README 09.5).
@@ -47,7 +47,7 @@ static LmConfig model_config(const Opts *o, int which, int vocab) {
     LmConfig c = {.vocab = vocab, .C = o->width, .NH = o->heads, .layers = o->layers, .T = o->seq_len, .H = o->ffn,
                   .dropout = o->dropout};
     MoeConfig mc = {.E = o->experts, .k = 1, .capacity_factor = o->capacity, .noisy = o->noisy, .aux_coef = o->aux,
-                    .z_coef = o->z};
+                    .z_coef = o->z, .bias_rate = o->bias_rate};
     switch (which) {
     case 1: c.moe = 1, c.expert_H = o->ffn, c.moe_cfg = mc; break;
     case 2: c.moe = 1, c.expert_H = o->ffn / 2, c.moe_cfg = mc, c.moe_cfg.k = 2, c.moe_cfg.renormalize = 1; break;
@@ -159,7 +159,7 @@ static int read_stream(const char *path, const WordPiece *wp, IdList *stream) {
 typedef struct {
     int which;
     double val_loss, tok_s, seconds, macs, last_drop, last_cv, last_max_mean, last_entropy;
-    double tail_cv;   // cv of the load summed over the whole last 10% (mean over layers)
+    double tail_cv, tail_max_mean;   // of the load summed over the whole last 10% (mean over layers)
     size_t params_total, params_active;
     int dead;
     LmCurve curve;
@@ -185,10 +185,10 @@ static void routing_tail(RunResult *r, const LmConfig *cfg, long steps) {
         n += L;
     }
     if (n) r->last_drop /= n, r->last_cv /= n, r->last_max_mean /= n, r->last_entropy /= n;
-    r->dead = 0, r->tail_cv = 0;
+    r->dead = 0, r->tail_cv = 0, r->tail_max_mean = 0;
     for (int l = 0; l < L; l++) {
         for (int e = 0; e < E; e++) r->dead += load[l][e] == 0;
-        r->tail_cv += load_cv(load[l], E) / L;
+        r->tail_cv += load_cv(load[l], E) / L, r->tail_max_mean += load_max_mean(load[l], E) / L;
     }
 }
 
@@ -278,8 +278,8 @@ static RunResult run_model(const Opts *o, int which, const WordPiece *wp, const 
         routing_tail(&r, &cfg, o->steps);
         routing_figures(o, &r, &cfg);
         printf("routing over the last 10%% of the steps: load cv %.3f per step (%.3f for the stretch's summed load), "
-               "max/mean %.3f, dropped %.2f%%, entropy %.3f nats (uniform %.3f), dead experts %d of %d\n",
-               r.last_cv, r.tail_cv, r.last_max_mean, 100 * r.last_drop, r.last_entropy, log((double)cfg.moe_cfg.E),
+               "max/mean %.3f (%.3f summed), dropped %.2f%%, entropy %.3f nats (uniform %.3f), dead experts %d of %d\n",
+               r.last_cv, r.tail_cv, r.last_max_mean, r.tail_max_mean, 100 * r.last_drop, r.last_entropy, log((double)cfg.moe_cfg.E),
                r.dead, cfg.layers * cfg.moe_cfg.E);
     }
     write_curve(o, &r, &cfg);
@@ -308,6 +308,8 @@ int main(int argc, char **argv) {
         {"aux", FLAG_FLOAT, &o.aux, "load-balancing loss coefficient alpha (0: none)"},
         {"z", FLAG_FLOAT, &o.z, "router z-loss coefficient beta (0: none)"},
         {"noisy", FLAG_BOOL, &o.noisy, "Shazeer's noisy top-k while training"},
+        {"bias-balance", FLAG_FLOAT, &o.bias_rate,
+         "step of the balancing bias added to the router's logits for the choice only (0: none; 09.5)"},
         {"steps", FLAG_INT, &o.steps, "optimiser steps"},
         {"warmup", FLAG_INT, &o.warmup, "warm-up steps, then linear decay to 0"},
         {"batch", FLAG_INT, &o.batch, "sequences per step"},
@@ -405,11 +407,11 @@ int main(int argc, char **argv) {
         const RunResult *r = &res[i];
         printf(" %s_val=%.4f %s_tok_s=%.0f", MODELS[r->which], r->val_loss, MODELS[r->which], r->tok_s);
         if (r->which == 1 || r->which == 2 || r->which == 4)
-            printf(" %s_cv=%.3f %s_tail_cv=%.3f %s_max_mean=%.3f %s_drop=%.4f %s_dead=%d", MODELS[r->which], r->last_cv,
-                   MODELS[r->which], r->tail_cv, MODELS[r->which], r->last_max_mean, MODELS[r->which], r->last_drop,
-                   MODELS[r->which], r->dead);
+            printf(" %s_cv=%.3f %s_tail_cv=%.3f %s_max_mean=%.3f %s_tail_max_mean=%.3f %s_drop=%.4f %s_dead=%d",
+                   MODELS[r->which], r->last_cv, MODELS[r->which], r->tail_cv, MODELS[r->which], r->last_max_mean,
+                   MODELS[r->which], r->tail_max_mean, MODELS[r->which], r->last_drop, MODELS[r->which], r->dead);
     }
-    printf(" seconds=%.1f\n", now_seconds() - t0);
+    printf(" aux=%g bias_balance=%g seconds=%.1f\n", (double)o.aux, (double)o.bias_rate, now_seconds() - t0);
     for (int i = 0; i < n_runs; i++) lmcurve_free(&res[i].curve);
     idlist_free(&train), idlist_free(&val), wordpiece_free(&wp);
     return 0;

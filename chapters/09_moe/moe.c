@@ -31,6 +31,11 @@ int moe_check_config(const MoeConfig *cfg, int n_procs, char *err, size_t err_le
     else if (cfg->aux_coef < 0 || cfg->z_coef < 0)
         snprintf(err, err_len, "the loss coefficients must be >= 0 (aux %g, z %g)", (double)cfg->aux_coef,
                  (double)cfg->z_coef);
+    else if (!(cfg->bias_rate >= 0) || !isfinite(cfg->bias_rate))
+        snprintf(err, err_len, "balancing bias rate %g: it must be >= 0 (0: no bias)", (double)cfg->bias_rate);
+    else if (cfg->bias_rate > 0 && n_procs > 1)
+        snprintf(err, err_len, "the balancing bias needs every process's load: it is not in the %d-process version",
+                 n_procs);
     else return 0;
     return -1;
 }
@@ -46,6 +51,7 @@ void moe_create(Moe *m, const char *prefix, const MoeConfig *cfg, int C, int H, 
     char err[256], name[TENSOR_NAME_LEN];
     if (moe_check_config(cfg, 1, err, sizeof err)) DIE("moe_create: %s", err);
     m->cfg = *cfg, m->C = C, m->H = H;
+    memset(m->choice_bias, 0, sizeof m->choice_bias);
     // small, std sqrt(0.1 / fan_in), as Switch (section 2.4) draws all its weights, at a
     // tenth of the usual scale: the first routing decisions are then near-uniform
     // rather than confidently arbitrary
@@ -159,7 +165,14 @@ void moe_route(const Moe *m, MoeCache *c, const float *x, int N, Rng *rng) {
     for (int n = 0; n < N; n++) {
         int *ch = c->choice + (size_t)n * k;
         const float *p = c->probs + (size_t)n * E;
-        if (!c->fix_routing) top_k(ch, c->logits + (size_t)n * E, E, k);
+        if (!c->fix_routing) {
+            const float *z = c->logits + (size_t)n * E;
+            if (m->cfg.bias_rate > 0) {   // the bias steers the choice only
+                float biased[MOE_MAX_EXPERTS];
+                for (int i = 0; i < E; i++) biased[i] = z[i] + m->choice_bias[i];
+                top_k(ch, biased, E, k);
+            } else top_k(ch, z, E, k);
+        }
         double sum = 0;
         for (int j = 0; j < k; j++) sum += p[ch[j]];
         for (int j = 0; j < k; j++) c->gate[(size_t)n * k + j] = m->cfg.renormalize ? (float)(p[ch[j]] / sum) : p[ch[j]];
@@ -314,6 +327,17 @@ void moe_backward(Moe *m, MoeCache *c, float *d_x, const float *d_y, const float
     moe_combine_backward(m, c, d_y, N);
     moe_run_experts_backward(m, c);
     moe_router_backward(m, c, d_x, x, N);
+}
+
+void moe_update_bias(Moe *m, const long *assigned) {
+    const int E = m->cfg.E;
+    if (!(m->cfg.bias_rate > 0)) return;
+    double mean = 0;
+    for (int i = 0; i < E; i++) mean += (double)assigned[i] / E;
+    // the sign, not the size, of the error: a fixed step whatever the batch, so the bias
+    // moves at most bias_rate a step and cannot overshoot far
+    for (int i = 0; i < E; i++)
+        m->choice_bias[i] += (double)assigned[i] < mean ? m->cfg.bias_rate : (double)assigned[i] > mean ? -m->cfg.bias_rate : 0;
 }
 
 double moe_macs_per_token(const Moe *m) {

@@ -7,7 +7,8 @@
 //            training with noise (Shazeer's noisy top-k):
 //            z += eps * softplus(x Wn^T),  eps ~ N(0,1)                  Wn (E,C), starts at 0
 //            p = softmax(z)                                     (N,E)
-//   choice   e_1..e_k: the k largest z_n (ties: the lower index)         k = 1 Switch, 2 GShard
+//   choice   e_1..e_k: the k largest z_n + b (ties: the lower index)     k = 1 Switch, 2 GShard
+//            b: the balancing bias (below; 0 unless bias_rate > 0)
 //            gate g_j = p_{e_j}                                          (Switch: p of the one)
 //            or, renormalised, g_j = p_{e_j} / sum_l p_{e_l}            (GShard, Mixtral)
 //   capacity expert e takes at most  cap = ceil(capacity_factor * k * N / E)  choices: all
@@ -30,6 +31,15 @@
 //       keeps the logits small, where the softmax is not saturated and rounding is mild
 // With k = 1 these are exactly Switch's and ST-MoE's; for k > 1 f counts every choice,
 // so that sum_i f_i = 1 still.
+//
+// Balancing without a loss (Wang et al. 2024, "Auxiliary-loss-free load balancing";
+// DeepSeek-V3): a bias b_i per expert, added to the logits for the CHOICE only (never to
+// p, the gates or the losses), and after every training step moved against the load:
+//       b_i += bias_rate * sign(mean load - load_i)
+// An expert that took more than its share becomes a little harder to choose. It is not a
+// parameter (no gradient): it steers which experts are chosen, not what the model
+// computes with them. Off by default (bias_rate 0); single process only, since every
+// process would need the global load (moe_check_config refuses it with n_procs > 1).
 //
 // The gradients (README 09.2): d g_j = <d y_n, FFN_{e_j}(x_n)> reaches the router through
 // p (and, renormalised, through the sum), aux through P_i: d aux / d p_{n,i} = alpha E f_i / N,
@@ -54,6 +64,7 @@ typedef struct {
     int group_size;            // 0: capacity and balance over the whole batch; else over each
                                // run of group_size tokens (GShard's groups: one per process
                                // in expert parallelism), the load-balancing loss averaged
+    float bias_rate;           // the balancing bias's step (1e-3 in DeepSeek-V3); 0: no bias
 } MoeConfig;
 
 // "" or why cfg cannot work, with n_procs processes each holding E / n_procs experts
@@ -70,6 +81,7 @@ typedef struct {
     Tensor router_w;           // (E,C) "<prefix>.router.weight"
     Tensor noise_w;            // (E,C) "<prefix>.router.noise.weight", if noisy
     Ffn *experts;              // (E) "<prefix>.experts.<e>.fc1.weight", ... (GELU)
+    float choice_bias[MOE_MAX_EXPERTS];   // b, moved by moe_update_bias; starts at 0
 } Moe;
 
 // The routing statistics of one forward pass.
@@ -133,6 +145,10 @@ void moe_combine(const Moe *m, MoeCache *c, float *y, int N);
 void moe_combine_backward(const Moe *m, MoeCache *c, const float *d_y, int N);
 void moe_run_experts_backward(Moe *m, MoeCache *c);
 void moe_router_backward(Moe *m, MoeCache *c, float *d_x, const float *x, int N);
+
+// After a training step: b_i += bias_rate * sign(mean - assigned_i) over the step's
+// choices per expert (MoeStats.assigned, before capacity). Nothing when bias_rate is 0.
+void moe_update_bias(Moe *m, const long *assigned);
 
 // Multiply-adds per token of the layer: the router's E C, and k experts' 2 C H each.
 double moe_macs_per_token(const Moe *m);

@@ -81,6 +81,7 @@ void lm_train(Lm *m, const int *stream, long n, const int *val, long n_val, cons
         clip_grad_norm(&m->params, o->clip);
         opt.lr = lr_warmup_linear(step, o->warmup, o->steps, o->lr);
         adam_step(&opt, &m->params);
+        for (int l = 0; l < L && E; l++) moe_update_bias(&m->moe[l], c.moe[l].stats.assigned);
         seconds += now_seconds() - t0, tokens += (double)B * T;
         win.train_loss += loss, win.aux += c.aux_loss, win.z += c.z_loss, win_steps++;
         for (int l = 0; l < L && E; l++) {

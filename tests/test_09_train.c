@@ -12,19 +12,37 @@
 #include "chapters/09_moe/train.h"
 #include "common/mem.h"
 
-Test(ch09_train, a_moe_language_model_learns_a_pattern, .timeout = 120) {
-    enum { V = 16, N = 4000 };
+enum { V = 16, N = 4000 };
+
+// The stream: 12 tokens over and over; "3" is followed by 7 or 8, so context is needed.
+static int *pattern_stream(void) {
     int *stream = xmalloc(sizeof(int) * N);
-    const int pattern[12] = {3, 7, 1, 9, 9, 4, 12, 5, 3, 8, 2, 15};   // "3" is followed by 7 or 8: context needed
+    const int pattern[12] = {3, 7, 1, 9, 9, 4, 12, 5, 3, 8, 2, 15};
     for (int i = 0; i < N; i++) stream[i] = pattern[i % 12];
+    return stream;
+}
+
+// A 2-block model with 4 top-1 experts per block, and its 120 steps.
+static void pattern_model(Lm *m, float aux, float bias_rate) {
     LmConfig cfg = {.vocab = V, .C = 32, .NH = 2, .layers = 2, .T = 24, .moe = 1, .expert_H = 32,
-                    .moe_cfg = {.E = 4, .k = 1, .capacity_factor = 1.5f, .aux_coef = 1e-2f, .z_coef = 1e-3f}};
+                    .moe_cfg = {.E = 4, .k = 1, .capacity_factor = 1.5f, .aux_coef = aux, .z_coef = 1e-3f,
+                                .bias_rate = bias_rate}};
     Rng rng;
     rng_seed(&rng, 3);
+    lm_create(m, &cfg, &rng);
+}
+
+static LmTrainOpts pattern_opts(int eval_every) {
+    return (LmTrainOpts){.batch = 8, .T = 24, .steps = 120, .warmup = 10, .lr = 3e-3f, .weight_decay = 0.0f,
+                         .clip = 1.0f, .log_every = 20, .eval_every = eval_every, .eval_max = 20, .seed = 4};
+}
+
+Test(ch09_train, a_moe_language_model_learns_a_pattern, .timeout = 120) {
+    int *stream = pattern_stream();
     Lm m;
-    lm_create(&m, &cfg, &rng);
-    LmTrainOpts o = {.batch = 8, .T = 24, .steps = 120, .warmup = 10, .lr = 3e-3f, .weight_decay = 0.0f, .clip = 1.0f,
-                     .log_every = 20, .eval_every = 60, .eval_max = 20, .seed = 4};
+    pattern_model(&m, 1e-2f, 0);
+    const LmConfig cfg = m.cfg;
+    LmTrainOpts o = pattern_opts(60);
     LmCurve curve = {0};
     // validation: the pattern, with a stray token every 37 after the first 20 windows, so
     // that the loss on all windows differs from the loss on the first 20
@@ -75,22 +93,13 @@ static double tail_load_cv(const LmCurve *curve, int layers, int E, int points) 
 }
 
 static double train_pattern(float bias_rate, LmCurve *curve) {
-    enum { V = 16, N = 4000 };
-    int *stream = xmalloc(sizeof(int) * N);
-    const int pattern[12] = {3, 7, 1, 9, 9, 4, 12, 5, 3, 8, 2, 15};
-    for (int i = 0; i < N; i++) stream[i] = pattern[i % 12];
-    LmConfig cfg = {.vocab = V, .C = 32, .NH = 2, .layers = 2, .T = 24, .moe = 1, .expert_H = 32,
-                    .moe_cfg = {.E = 4, .k = 1, .capacity_factor = 1.5f, .aux_coef = 0, .z_coef = 1e-3f,
-                                .bias_rate = bias_rate}};
-    Rng rng;
-    rng_seed(&rng, 3);
+    int *stream = pattern_stream();
     Lm m;
-    lm_create(&m, &cfg, &rng);
-    LmTrainOpts o = {.batch = 8, .T = 24, .steps = 120, .warmup = 10, .lr = 3e-3f, .weight_decay = 0.0f, .clip = 1.0f,
-                     .log_every = 20, .eval_every = 0, .eval_max = 20, .seed = 4};
+    pattern_model(&m, 0, bias_rate);
+    LmTrainOpts o = pattern_opts(0);
     lm_train(&m, stream, N, NULL, 0, &o, curve, NULL);
     double moved = 0;   // how far the biases went
-    for (int l = 0; l < cfg.layers; l++)
+    for (int l = 0; l < m.cfg.layers; l++)
         for (int e = 0; e < 4; e++) moved += fabs(m.moe[l].choice_bias[e]);
     lm_free(&m), free(stream);
     return moved;

@@ -261,6 +261,27 @@ Test(ch08_windows, document_context_by_hand) {
     nerrows_free(&r), conll_free(&set), wordpiece_free(&wp);
 }
 
+// What the whole-word cut frees on one side goes to the other. "w4" between a word of 3
+// pieces and five words of 1, room 4: half before would be 2 pieces, less than the
+// word of 3, so all 4 go after.
+Test(ch08_windows, document_context_gives_one_sides_leftover_to_the_other) {
+    WordPiece wp = toy_vocab();
+    ConllSet set = load("-DOCSTART- O\n\nw1w2w3 O\n\nw4 O\n\nw5 O\nw6 O\nw7 O\nw8 O\nw9 O\n");
+    NerRows r;
+    nerrows_build(&r, &set, &wp, 16, 0, 7);
+    const int want[7] = {2, 9, 10, 11, 12, 13, 3};   // [CLS] w4 w5 w6 w7 w8 [SEP]
+    cr_assert_eq(r.length[1], 7);
+    cr_assert_eq(r.lead[1], 0);
+    for (int t = 0; t < 7; t++) cr_assert_eq(r.ids[16 + t], want[t], "token %d", t);
+    nerrows_free(&r), conll_free(&set);
+    // without -DOCSTART- lines nothing says where documents end: no context
+    set = load("w1 O\n\nw4 O\n\nw5 O\n");
+    nerrows_build(&r, &set, &wp, 16, 0, 16);
+    cr_assert_eq(r.context_pieces, 0);
+    cr_assert_eq(r.length[1], 3);
+    nerrows_free(&r), conll_free(&set), wordpiece_free(&wp);
+}
+
 // Every row length, stride and context over three documents with words of 1 to 4
 // pieces and a sentence that needs windows: context is a run of the stream of pieces
 // right before and after the sentence, whole words, never across a document boundary,
@@ -271,7 +292,7 @@ Test(ch08_windows, document_context_stays_in_its_document) {
     char text[4096] = "";
     const int sents_per_doc[3] = {4, 1, 3}, words_per_sent[8] = {3, 1, 5, 2, 4, 9, 2, 3};
     for (int d = 0, s = 0; d < 3; d++) {
-        strcat(text, "-DOCSTART- O\n\n");
+        if (d) strcat(text, "-DOCSTART- O\n\n");   // the first document's sentences come before any
         for (int k = 0; k < sents_per_doc[d]; k++, s++) {
             for (int i = 0; i < words_per_sent[s]; i++) {
                 char word[64] = "", piece[8];
@@ -297,7 +318,7 @@ Test(ch08_windows, document_context_stays_in_its_document) {
     long with_context = 0;
     for (int T = 8; T <= 20; T += 4)
         for (int stride = 1; stride <= T - 2; stride += 3)
-            for (int context = 0; context <= T; context += context ? 1 : 8) {
+            for (int context = 0; context <= T + 4; context++) {   // beyond T: a row of T
                 NerRows r;
                 nerrows_build(&r, &set, &wp, T, stride, context);
                 check_windows(&set, &r, T);
@@ -309,7 +330,8 @@ Test(ch08_windows, document_context_stays_in_its_document) {
                     if (lead + trail == 0) continue;
                     with_context++;
                     cr_assert_eq(r.own[row], n, "a row with context holds its whole sentence (T %d, context %d)", T, context);
-                    cr_assert_leq(r.length[row], context, "row %d: %d tokens, context %d", row, r.length[row], context);
+                    cr_assert_leq(r.length[row], context < T ? context : T, "row %d: %d tokens, context %d", row,
+                                  r.length[row], context);
                     cr_assert(is_start[base - lead] && is_start[base + n + trail], "row %d: whole words only", row);
                     int doc_from = s, doc_to = s + 1;
                     while (doc_from > 0 && set.sent_doc[doc_from - 1] == set.sent_doc[s]) doc_from--;

@@ -332,6 +332,14 @@ Test(ch09_moe, the_balancing_bias_steers_the_choice_not_the_gates) {
         for (int i = 0; i < E; i++) cr_assert_eq(biased.probs[n * E + i], p[i], "the probabilities are z's");
     }
     cr_assert_gt(changed, 4, "the bias must change some choices (%d)", changed);
+    // the load-balancing loss: f from the biased choices, P from the unbiased p
+    double f[E] = {0}, P[E] = {0}, aux = 0;
+    for (int n = 0; n < N; n++)
+        for (int j = 0; j < 2; j++) f[biased.choice[n * 2 + j]] += 1.0 / (N * 2);
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < E; i++) P[i] += plain.probs[n * E + i] / N;
+    for (int i = 0; i < E; i++) aux += cfg.aux_coef * E * f[i] * P[i];
+    cr_assert_float_eq(biased.stats.aux_loss, aux, 1e-6, "aux %g, by hand %g", biased.stats.aux_loss, aux);
     moe_cache_free(&plain), moe_cache_free(&biased), moe_free(&m);
 }
 
@@ -352,5 +360,13 @@ Test(ch09_moe, the_balancing_bias_moves_against_the_load) {
     m.cfg.bias_rate = 0;
     moe_update_bias(&m, load);
     for (int i = 0; i < 4; i++) cr_assert_float_eq(m.choice_bias[i], want[i], 1e-7);
+    moe_free(&m);
+    // a mean that is not a round number in binary (E = 10, every load 1): nobody moves
+    MoeConfig ten = config(10, 1, 1.25f);
+    ten.bias_rate = 0.25f;
+    moe_create(&m, "moe", &ten, 3, 2, &rng);
+    const long even[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    moe_update_bias(&m, even);
+    for (int i = 0; i < 10; i++) cr_assert_eq(m.choice_bias[i], 0.0f, "expert %d moved at the mean", i);
     moe_free(&m);
 }

@@ -100,7 +100,7 @@ static double train_pattern(float bias_rate, LmCurve *curve) {
     lm_train(&m, stream, N, NULL, 0, &o, curve, NULL);
     double moved = 0;   // how far the biases went
     for (int l = 0; l < m.cfg.layers; l++)
-        for (int e = 0; e < 4; e++) moved += fabs(m.moe[l].choice_bias[e]);
+        for (int e = 0; e < m.cfg.moe_cfg.E; e++) moved += fabs(m.moe[l].choice_bias[e]);
     lm_free(&m), free(stream);
     return moved;
 }

@@ -78,7 +78,7 @@ int conll_load_column(ConllSet *s, const char *path, int from_end, char *err, si
         }
         if (!strcmp(col[0], "-DOCSTART-")) {
             if (s->n_sents > 0 || s->n_docs > 0) doc++;
-            s->n_docs = doc + 1, in_sentence = 0;
+            s->n_docs = doc + 1, s->docstarts++, in_sentence = 0;
             continue;
         }
         if (nc < 2) {

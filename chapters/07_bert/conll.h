@@ -21,6 +21,7 @@ typedef struct {
     char **word, **tag;      // (n_tokens) NUL-terminated, owned
     int *sent_start;         // (n_sents + 1) first token of each sentence; [n_sents] = n_tokens
     int *sent_doc;           // (n_sents) document of each sentence (0 when no -DOCSTART-)
+    int docstarts;           // -DOCSTART- lines read: 0 when the file does not mark documents
     int columns;             // columns per token line (4 in CoNLL-2003)
 } ConllSet;
 

@@ -81,6 +81,8 @@ static void split_prepare(Split *s, const TagSet *ts, const WordPiece *wp, const
             die(name, 0, "sentence %d: %s (a type the training set does not have)", k + 1, err);
     }
     nerrows_build(&s->rows, &s->set, wp, o->seq_len, o->stride, o->context);
+    if (o->context && !s->set.docstarts)
+        printf("%s: no -DOCSTART- lines, so no document context: nothing says where a document ends\n", name);
     s->token_labels = xmalloc(sizeof(int) * (size_t)s->rows.n_rows * s->rows.T);
     nerrows_token_labels(&s->rows, s->word_labels, s->token_labels);
     s->split = (NerSplit){&s->set, &s->rows, s->word_labels, s->token_labels};
@@ -350,6 +352,7 @@ int main(int argc, char **argv) {
     cli_require(o.seq_len >= 8 && o.seq_len <= 512 && o.stride >= 0 && o.eval_every >= 0 && o.patience >= 0,
                 "--seq-len in 8..512; --stride, --eval-every, --patience >= 0");
     cli_require(o.context >= 0 && o.context <= o.seq_len, "--context in 0..--seq-len (tokens per row)");
+    cli_require(!(o.tag && o.context), "--tag reads one sentence, with no neighbours to lend --context");
     if (o.tag) {
         tag_text(&o, t0);
         return 0;

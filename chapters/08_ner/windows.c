@@ -38,25 +38,27 @@ static int plan_windows(const int *word_start, int n_words, int n, int L, int st
     }
 }
 
-// The first word start >= p, or the last one <= p, in the ascending starts[0..n]; both
-// exist for p within [starts[0], starts[n]].
-static int first_start_at_or_after(const int *starts, int n, int p) {
-    int lo = 0, hi = n;   // starts[hi] >= p
+// Whole words of context: of the `want` pieces before the piece `at`, the most that
+// start at a word's first piece (words_before), or of the `want` pieces from `at` on,
+// the most that end before one (words_after). starts[0..n] ascending, starts[n] the end; the
+// pieces asked for lie within [starts[0], starts[n]].
+static int words_before(const int *starts, int n, int at, int want) {
+    int lo = 0, hi = n;   // the first start >= at - want: starts[hi] >= at - want
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (starts[mid] >= p) hi = mid;
+        if (starts[mid] >= at - want) hi = mid;
         else lo = mid + 1;
     }
-    return starts[lo];
+    return at - starts[lo];
 }
-static int last_start_at_or_before(const int *starts, int n, int p) {
-    int lo = 0, hi = n;   // starts[lo] <= p
+static int words_after(const int *starts, int n, int at, int want) {
+    int lo = 0, hi = n;   // the last start <= at + want: starts[lo] <= at + want
     while (lo < hi) {
         int mid = (lo + hi + 1) / 2;
-        if (starts[mid] <= p) lo = mid;
+        if (starts[mid] <= at + want) lo = mid;
         else hi = mid - 1;
     }
-    return starts[lo];
+    return starts[lo] - at;
 }
 
 void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, int stride, int context) {
@@ -64,6 +66,7 @@ void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, 
     const int L = T - 2;
     if (stride <= 0 || stride > L) stride = L / 2 > 0 ? L / 2 : 1;
     if (context > T) context = T;
+    if (!set->docstarts) context = 0;   // no -DOCSTART- lines: where documents end is unknown
     r->T = T, r->n_words = set->n_tokens;
     // every word of the set into one stream of pieces: word_start[w] is word w's first
     // piece, word_start[n_tokens] the end (so neighbouring sentences can lend context)
@@ -102,18 +105,16 @@ void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, 
         int n_spans = plan_windows(local_start, nw, n, L, stride, spans);
         r->split_sents += n_spans > 1;
         // document context for a sentence in one row: room for context - 2 - n pieces,
-        // half before and half after, the unused part of one side given to the other
+        // half before and half after, cut to whole words; what one side cannot use
+        // (too few pieces in the document, or a word that does not fit) goes to the other
         int lead = 0, trail = 0;
         if (n_spans == 1 && context - 2 > n) {
             const int room = context - 2 - n;
             const int doc_from = word_start[set->sent_start[doc_first]], doc_to = word_start[set->sent_start[doc_end]];
             const int before = base - doc_from, after = doc_to - (base + n);
-            lead = room / 2 < before ? room / 2 : before;
-            trail = room - lead < after ? room - lead : after;
-            lead = room - trail < before ? room - trail : before;
-            // whole words only: start at a word's first piece, end before one
-            lead = base - first_start_at_or_after(word_start, n_tokens, base - lead);
-            trail = last_start_at_or_before(word_start, n_tokens, base + n + trail) - (base + n);
+            lead = words_before(word_start, n_tokens, base, room / 2 < before ? room / 2 : before);
+            trail = words_after(word_start, n_tokens, base + n, room - lead < after ? room - lead : after);
+            lead = words_before(word_start, n_tokens, base, room - trail < before ? room - trail : before);
         }
         if (r->n_rows + n_spans > cap_rows) {
             cap_rows = 2 * (r->n_rows + n_spans);

@@ -19,7 +19,9 @@
 // Document context (optional, `context` > 0): a sentence that fits in one row is read
 // with its neighbours. The row is filled, up to `context` tokens, with the pieces of the
 // sentences before and after it IN THE SAME DOCUMENT (-DOCSTART- to -DOCSTART-), half
-// on each side (one side takes what the other cannot use), cut at word boundaries:
+// on each side, cut at word boundaries; what one side cannot use (its document ends, or
+// its next word does not fit) goes to the other, once. A file without -DOCSTART- lines
+// gets no context: nothing says where its documents end.
 //
 //   row   [CLS] ...end of the previous sentence | the sentence | start of the next... [SEP]
 //   word   -1    -1 ...                            homes          -1 ...
@@ -44,7 +46,8 @@ typedef struct {
                       //   is here, in its home window; -1 elsewhere
     int *row_sent;    // (n_rows): the sentence of each row
     int *lead;        // (n_rows): context pieces between [CLS] and the sentence's own
-    int *own;         // (n_rows): the sentence's own pieces in the row (they follow lead)
+    int *own;         // (n_rows): the sentence's own pieces in the row (they follow lead);
+                      //   lead and own are for checks and analysis: training reads `word`
     int n_words;      // words of the set (every one has exactly one home position)
     long pieces;      // pieces in all, windows' overlaps not counted twice
     int split_sents;  // sentences that needed more than one window

@@ -332,12 +332,17 @@ void moe_backward(Moe *m, MoeCache *c, float *d_x, const float *d_y, const float
 void moe_update_bias(Moe *m, const long *assigned) {
     const int E = m->cfg.E;
     if (!(m->cfg.bias_rate > 0)) return;
-    double mean = 0;
-    for (int i = 0; i < E; i++) mean += (double)assigned[i] / E;
+    long total = 0;
+    for (int i = 0; i < E; i++) total += assigned[i];
     // the sign, not the size, of the error: a fixed step whatever the batch, so the bias
-    // moves at most bias_rate a step and cannot overshoot far
-    for (int i = 0; i < E; i++)
-        m->choice_bias[i] += (double)assigned[i] < mean ? m->cfg.bias_rate : (double)assigned[i] > mean ? -m->cfg.bias_rate : 0;
+    // moves at most bias_rate a step and cannot overshoot far. load_i against the mean
+    // total / E, compared as E load_i against total: exact, so an expert at the mean
+    // stays where it is.
+    for (int i = 0; i < E; i++) {
+        const long scaled = (long)E * assigned[i];
+        if (scaled < total) m->choice_bias[i] += m->cfg.bias_rate;
+        else if (scaled > total) m->choice_bias[i] -= m->cfg.bias_rate;
+    }
 }
 
 double moe_macs_per_token(const Moe *m) {

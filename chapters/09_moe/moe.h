@@ -38,8 +38,11 @@
 //       b_i += bias_rate * sign(mean load - load_i)
 // An expert that took more than its share becomes a little harder to choose. It is not a
 // parameter (no gradient): it steers which experts are chosen, not what the model
-// computes with them. Off by default (bias_rate 0); single process only, since every
-// process would need the global load (moe_check_config refuses it with n_procs > 1).
+// computes with them. The trained model routes by z + b in evaluation too (as
+// DeepSeek-V3 does at inference): b is part of the router. It is not in the parameter
+// list, so a checkpoint would have to save it beside the tensors. Off by default
+// (bias_rate 0: then b is not read at all); single process only, since every process
+// would need the global load (moe_check_config refuses it with n_procs > 1).
 //
 // The gradients (README 09.2): d g_j = <d y_n, FFN_{e_j}(x_n)> reaches the router through
 // p (and, renormalised, through the sum), aux through P_i: d aux / d p_{n,i} = alpha E f_i / N,

@@ -18,6 +18,7 @@
 #include "chapters/07_bert/checkpoint.h"
 #include "chapters/07_bert/pretrain.h"
 #include "chapters/08_ner/curve.h"
+#include "chapters/08_ner/documents.h"
 #include "chapters/08_ner/errors.h"
 #include "chapters/08_ner/finetune.h"
 #include "chapters/08_ner/ner_checkpoint.h"
@@ -47,8 +48,10 @@ static void load_split(ConllSet *set, const char *data, const char *file, const 
                                                   : tags_detect_scheme(set->tag, set->sent_start, set->n_sents);
     for (int k = 0; k < set->n_sents; k++)
         tags_to_iob2(set->tag + set->sent_start[k], set->sent_start[k + 1] - set->sent_start[k], s);
-    printf("%s: %d sentences, %d words, %d documents; tags read as %s\n", path, set->n_sents, set->n_tokens,
-           set->n_docs, s == SCHEME_IOB1 ? "IOB1 (converted to IOB2)" : s == SCHEME_BIOES ? "BIOES (converted)" : "IOB2");
+    const int guessed = conll_guess_documents(set);   // 0: the file has -DOCSTART- lines
+    printf("%s: %d sentences, %d words, %d documents%s; tags read as %s\n", path, set->n_sents, set->n_tokens,
+           set->n_docs, guessed ? " (no -DOCSTART- lines: found by their datelines)" : "",
+           s == SCHEME_IOB1 ? "IOB1 (converted to IOB2)" : s == SCHEME_BIOES ? "BIOES (converted)" : "IOB2");
 }
 
 // ---- forgetting (08.7) -----------------------------------------------------------------------------
@@ -81,8 +84,8 @@ static void split_prepare(Split *s, const TagSet *ts, const WordPiece *wp, const
             die(name, 0, "sentence %d: %s (a type the training set does not have)", k + 1, err);
     }
     nerrows_build(&s->rows, &s->set, wp, o->seq_len, o->stride, o->context);
-    if (o->context && !s->set.docstarts)
-        printf("%s: no -DOCSTART- lines, so no document context: nothing says where a document ends\n", name);
+    if (o->context && !s->set.docstarts && s->set.n_docs < 2)
+        printf("%s: no documents (no -DOCSTART- lines, no datelines), so no document context\n", name);
     s->token_labels = xmalloc(sizeof(int) * (size_t)s->rows.n_rows * s->rows.T);
     nerrows_token_labels(&s->rows, s->word_labels, s->token_labels);
     s->split = (NerSplit){&s->set, &s->rows, s->word_labels, s->token_labels};

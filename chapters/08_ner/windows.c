@@ -66,7 +66,7 @@ void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, 
     const int L = T - 2;
     if (stride <= 0 || stride > L) stride = L / 2 > 0 ? L / 2 : 1;
     if (context > T) context = T;
-    if (!set->docstarts) context = 0;   // no -DOCSTART- lines: where documents end is unknown
+    if (!set->docstarts && set->n_docs < 2) context = 0;   // where documents end is unknown
     r->T = T, r->n_words = set->n_tokens;
     // every word of the set into one stream of pieces: word_start[w] is word w's first
     // piece, word_start[n_tokens] the end (so neighbouring sentences can lend context)

@@ -20,8 +20,9 @@
 // with its neighbours. The row is filled, up to `context` tokens, with the pieces of the
 // sentences before and after it IN THE SAME DOCUMENT (-DOCSTART- to -DOCSTART-), half
 // on each side, cut at word boundaries; what one side cannot use (its document ends, or
-// its next word does not fit) goes to the other, once. A file without -DOCSTART- lines
-// gets no context: nothing says where its documents end.
+// its next word does not fit) goes to the other, once. A file with neither -DOCSTART-
+// lines nor documents found otherwise (documents.h) gets no context: nothing says where
+// its documents end.
 //
 //   row   [CLS] ...end of the previous sentence | the sentence | start of the next... [SEP]
 //   word   -1    -1 ...                            homes          -1 ...

@@ -32,7 +32,7 @@
 typedef struct {
     CommonOpts common;
     const char *model, *init, *scheme, *predictions, *tag, *tagger, *analyze, *plot_curves;
-    int batch, epochs, freeze, patience, eval_every, seq_len, stride, context, lowercase, crf, mlm_check, examples;
+    int batch, epochs, freeze, patience, eval_every, seq_len, stride, context, row_costs, lowercase, crf, mlm_check, examples;
     float lr, warmup, weight_decay, clip, dropout;
 } Opts;
 
@@ -297,6 +297,53 @@ static void tag_text(const Opts *o, double t0) {
     tagger_cache_free(&c, &tg), nerrows_free(&rows), conll_free(&set), tagger_free(&tg), wordpiece_free(&wp);
 }
 
+// ---- what document context costs (08.2) -------------------------------------------------------------
+
+// A batch is computed as (rows) x (its longest row) (finetune.c, gather). Replays
+// `epochs` shuffled epochs of eng.train in batches of o->batch for several --context
+// values and prints tokens per row, as read and as computed.
+static void row_costs(const Opts *o, const char *data, const char *model, double t0) {
+    char err[1024], path[4200];
+    ConllSet set;
+    load_split(&set, data, "eng.train", o->scheme);
+    WordPiece wp;
+    if (wordpiece_load(&wp, path_join(path, sizeof path, model, "vocab.txt"), o->lowercase, err, sizeof err))
+        die(path, 0, "%s", err);
+    const int contexts[] = {0, 64, 96, 128};
+    printf("%d shuffled epochs of eng.train in batches of %d, rows of %d:\n", o->epochs, o->batch, o->seq_len);
+    printf("context | tokens per row | as computed (the batch's longest) | padding\n");
+    double cost0 = 0, cost64 = 0;
+    for (int k = 0; k < 4; k++) {
+        if (contexts[k] > o->seq_len) continue;
+        NerRows r;
+        nerrows_build(&r, &set, &wp, o->seq_len, o->stride, contexts[k]);
+        Rng rng;
+        rng_seed(&rng, (uint64_t)o->common.seed);
+        int *order = xmalloc(sizeof(int) * (size_t)r.n_rows);
+        double read = 0, computed = 0;
+        for (int e = 0; e < o->epochs; e++) {
+            for (int i = 0; i < r.n_rows; i++) order[i] = i;
+            rng_shuffle(&rng, order, r.n_rows);
+            for (int b0 = 0; b0 < r.n_rows; b0 += o->batch) {
+                const int n = r.n_rows - b0 < o->batch ? r.n_rows - b0 : o->batch;
+                int longest = 0;
+                for (int b = 0; b < n; b++) {
+                    const int len = r.length[order[b0 + b]];
+                    longest = len > longest ? len : longest, read += len;
+                }
+                computed += (double)longest * n;
+            }
+        }
+        const double rows = (double)o->epochs * r.n_rows;
+        printf("%7d | %14.1f | %33.1f | %6.0f%%\n", contexts[k], read / rows, computed / rows, 100 * (1 - read / computed));
+        if (contexts[k] == 0) cost0 = computed / rows;
+        if (contexts[k] == 64) cost64 = computed / rows;
+        free(order), nerrows_free(&r);
+    }
+    printf("RESULT ch=08 task=row-costs computed_0=%.1f computed_64=%.1f seconds=%.2f\n", cost0, cost64, now_seconds() - t0);
+    conll_free(&set), wordpiece_free(&wp);
+}
+
 // ---- main ---------------------------------------------------------------------------------------------
 
 int main(int argc, char **argv) {
@@ -326,6 +373,8 @@ int main(int argc, char **argv) {
         {"stride", FLAG_INT, &o.stride, "pieces between window starts in long sentences (0: half a row)"},
         {"context", FLAG_INT, &o.context,
          "fill each row up to this many tokens with the neighbouring sentences of its document (0: the sentence alone; 08.2)"},
+        {"row-costs", FLAG_BOOL, &o.row_costs,
+         "print what --context 0, 64, 96, 128 cost per row over --epochs shuffled epochs of eng.train, and stop (08.2)"},
         {"lowercase", FLAG_BOOL, &o.lowercase, "the vocabulary is uncased"},
         {"predictions", FLAG_STRING, &o.predictions, "write the test set as `word gold predicted` lines (conlleval)"},
         {"mlm-check", FLAG_BOOL, &o.mlm_check,
@@ -374,6 +423,10 @@ int main(int argc, char **argv) {
     // make run's build/out/ch08 -> build/out/ch07/checkpoint (make run runs ch07 first)
     char sibling[4200];
     const char *model = o.model ? o.model : path_sibling(sibling, sizeof sibling, o.common.out, "ch07/checkpoint");
+    if (o.row_costs) {
+        row_costs(&o, data, model, t0);
+        return 0;
+    }
 
     // 1. the data
     Split train = {0}, dev = {0}, test = {0};

@@ -34,7 +34,8 @@
 //
 // Balancing without a loss (Wang et al. 2024, "Auxiliary-loss-free load balancing";
 // DeepSeek-V3): a bias b_i per expert, added to the logits for the CHOICE only (never to
-// p, the gates or the losses), and after every training step moved against the load:
+// p, the gates, the P of the load-balancing loss or the z-loss; the f that counts the
+// choices sees it), and after every training step moved against the load:
 //       b_i += bias_rate * sign(mean load - load_i)
 // An expert that took more than its share becomes a little harder to choose. It is not a
 // parameter (no gradient): it steers which experts are chosen, not what the model

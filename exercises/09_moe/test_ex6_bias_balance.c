@@ -36,8 +36,9 @@ Test(ex09_6, the_bias_moves_against_the_load) {
 }
 
 Test(ex09_6, the_mean_in_integers) {
-    // 10 tokens over 10 experts, one each: every load is the mean (1), nobody moves,
-    // although 10 / 10 summed as tenths in floating point is not exactly 1
+    // 10 tokens over 10 experts, one each: every load is the mean (1), nobody moves.
+    // A mean summed as ten loads of 1/10 in floating point comes to 0.9999999999999999,
+    // and every expert would look overloaded; E load_i against N, in integers, is exact
     float z[100] = {0}, b[10] = {0};
     for (int n = 0; n < 10; n++) z[n * 10 + n] = 1;
     int choice[10];

@@ -7,19 +7,12 @@
 #include <string.h>
 
 #include "chapters/08_ner/documents.h"
+#include "tests/tmp_file.h"
 
 static ConllSet load(const char *content) {
-    static char dir[] = "/tmp/book_test08d_XXXXXX";
-    if (strstr(dir, "XXXXXX")) cr_assert_not_null(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof path, "%s/set.txt", dir);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    fputs(content, f);
-    fclose(f);
     ConllSet s;
     char err[512];
-    cr_assert_eq(conll_load(&s, path, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(conll_load(&s, tmp_write("set.txt", content), err, sizeof err), 0, "%s", err);
     return s;
 }
 

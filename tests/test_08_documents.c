@@ -7,14 +7,8 @@
 #include <string.h>
 
 #include "chapters/08_ner/documents.h"
-#include "tests/tmp_file.h"
+#include "tests/conll_text.h"
 
-static ConllSet load(const char *content) {
-    ConllSet s;
-    char err[512];
-    cr_assert_eq(conll_load(&s, tmp_write("set.txt", content), err, sizeof err), 0, "%s", err);
-    return s;
-}
 
 // Sentences, one per line here, words split at spaces into CoNLL lines tagged O.
 static ConllSet load_sentences(const char *const *sents, int n) {
@@ -26,7 +20,7 @@ static ConllSet load_sentences(const char *const *sents, int n) {
         for (char *w = strtok(copy, " "); w; w = strtok(NULL, " ")) strcat(text, w), strcat(text, " O\n");
         strcat(text, "\n");
     }
-    return load(text);
+    return conll_from_text(text);
 }
 
 Test(ch08_documents, stories_open_at_the_headline_before_the_dateline) {
@@ -60,7 +54,7 @@ Test(ch08_documents, stories_open_at_the_headline_before_the_dateline) {
 }
 
 Test(ch08_documents, a_file_that_marks_its_documents_is_left_alone) {
-    ConllSet set = load("-DOCSTART- O\n\nHEADLINE O\n\nLONDON O\n1996-08-22 O\n\n-DOCSTART- O\n\nx O\n");
+    ConllSet set = conll_from_text("-DOCSTART- O\n\nHEADLINE O\n\nLONDON O\n1996-08-22 O\n\n-DOCSTART- O\n\nx O\n");
     cr_assert_eq(set.docstarts, 2);
     cr_assert_eq(conll_guess_documents(&set), 0);
     cr_assert_eq(set.n_docs, 2);

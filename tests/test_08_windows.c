@@ -13,18 +13,12 @@
 #include "chapters/08_ner/windows.h"
 #include "common/mem.h"
 #include "tests/toy_vocab.h"
-#include "tests/tmp_file.h"
+#include "tests/conll_text.h"
 
-static ConllSet load(const char *content) {
-    ConllSet s;
-    char err[512];
-    cr_assert_eq(conll_load(&s, tmp_write("set.txt", content), err, sizeof err), 0, "%s", err);
-    return s;
-}
 
 Test(ch08_windows, labels_go_on_first_pieces) {
     WordPiece wp = toy_vocab();
-    ConllSet set = load("w1 O\nw2w3w4 B-PER\nw5 I-PER\n\nw6w7 B-LOC\n");
+    ConllSet set = conll_from_text("w1 O\nw2w3w4 B-PER\nw5 I-PER\n\nw6w7 B-LOC\n");
     NerRows r;
     nerrows_build(&r, &set, &wp, 16, 0, 0);
     cr_assert_eq(r.n_rows, 2);
@@ -152,7 +146,7 @@ Test(ch08_windows, a_long_sentence_is_windowed_not_truncated) {
         strcat(text, line);
     }
     strcat(text, "w1w2w3 B-LOC\n");
-    ConllSet set = load(text);
+    ConllSet set = conll_from_text(text);
     for (int stride = 1; stride <= 6; stride++) {
         NerRows r;
         nerrows_build(&r, &set, &wp, 8, stride, 0);
@@ -177,7 +171,7 @@ Test(ch08_windows, a_word_longer_than_a_row_and_an_empty_word) {
     WordPiece wp = toy_vocab();
     // a word of 8 pieces in rows of 6, and a word of one control character (U+0001),
     // which the BERT tokenizer drops: it gets [UNK]
-    ConllSet set = load("w1 O\nw1w1w1w1w1w1w1w1 B-MISC\n\x01 O\nw2 O\n");
+    ConllSet set = conll_from_text("w1 O\nw1w1w1w1w1w1w1w1 B-MISC\n\x01 O\nw2 O\n");
     NerRows r;
     nerrows_build(&r, &set, &wp, 8, 3, 0);
     check_windows(&set, &r, 8);
@@ -202,7 +196,7 @@ Test(ch08_windows, every_word_is_at_home_in_its_most_central_window) {
         }
         strcat(text, "\n");
     }
-    ConllSet set = load(text);
+    ConllSet set = conll_from_text(text);
     for (int T = 8; T <= 14; T += 3)
         for (int stride = 1; stride <= T - 2; stride++) {
             NerRows r;
@@ -220,7 +214,7 @@ Test(ch08_windows, every_word_is_at_home_in_its_most_central_window) {
 // 8 10 11, end 12. Rows of at most 8 tokens: 6 pieces between [CLS] and [SEP].
 Test(ch08_windows, document_context_by_hand) {
     WordPiece wp = toy_vocab();
-    ConllSet set = load("-DOCSTART- O\n\nw1 O\nw2w3 B-PER\n\nw4 O\n\nw5w6w7 B-ORG\nw8 O\n\n"
+    ConllSet set = conll_from_text("-DOCSTART- O\n\nw1 O\nw2w3 B-PER\n\nw4 O\n\nw5w6w7 B-ORG\nw8 O\n\n"
                         "-DOCSTART- O\n\nw9w10 O\nw11 O\n\nw12 B-LOC\n");
     cr_assert_eq(set.n_docs, 2);
     NerRows r;
@@ -259,7 +253,7 @@ Test(ch08_windows, document_context_by_hand) {
 // word of 3, so all 4 go after.
 Test(ch08_windows, document_context_gives_one_sides_leftover_to_the_other) {
     WordPiece wp = toy_vocab();
-    ConllSet set = load("-DOCSTART- O\n\nw1w2w3 O\n\nw4 O\n\nw5 O\nw6 O\nw7 O\nw8 O\nw9 O\n");
+    ConllSet set = conll_from_text("-DOCSTART- O\n\nw1w2w3 O\n\nw4 O\n\nw5 O\nw6 O\nw7 O\nw8 O\nw9 O\n");
     NerRows r;
     nerrows_build(&r, &set, &wp, 16, 0, 7);
     const int want[7] = {2, 9, 10, 11, 12, 13, 3};   // [CLS] w4 w5 w6 w7 w8 [SEP]
@@ -268,7 +262,7 @@ Test(ch08_windows, document_context_gives_one_sides_leftover_to_the_other) {
     for (int t = 0; t < 7; t++) cr_assert_eq(r.ids[16 + t], want[t], "token %d", t);
     nerrows_free(&r), conll_free(&set);
     // without -DOCSTART- lines nothing says where documents end: no context
-    set = load("w1 O\n\nw4 O\n\nw5 O\n");
+    set = conll_from_text("w1 O\n\nw4 O\n\nw5 O\n");
     nerrows_build(&r, &set, &wp, 16, 0, 16);
     cr_assert_eq(r.context_pieces, 0);
     cr_assert_eq(r.length[1], 3);
@@ -295,7 +289,7 @@ Test(ch08_windows, document_context_stays_in_its_document) {
             strcat(text, "\n");
         }
     }
-    ConllSet set = load(text);
+    ConllSet set = conll_from_text(text);
     cr_assert_eq(set.n_docs, 3);
     cr_assert_eq(set.n_sents, 8);
     // the stream of pieces as nerrows_build must make it, with each word's start

@@ -327,6 +327,53 @@ static void resume_check(int local_width, long local_steps, const char *second) 
 Test(ch07_pretrain, resume_gives_the_same_weights, .timeout = 120) { resume_check(0, 0, "second"); }
 Test(ch07_pretrain, resume_across_the_end_of_local_attention, .timeout = 120) { resume_check(4, 16, "second_local"); }
 
+// Continued pre-training (07.10): a new run that starts from a checkpoint's weights
+// and vocabulary, with none of its optimiser state, and learns on from there.
+Test(ch07_pretrain, init_starts_a_new_run_from_the_weights, .timeout = 120) {
+    WordPiece wp = toy_vocab();
+    int *train = repeat_data(NSEQ, 1);
+    Bert a;
+    tiny_bert(&a, 3);
+    PretrainOpts o = opts(150);   // the run of learns_a_task_that_needs_context: loss 3.7 -> 1
+    char dir[4200], ckpt[4300], err[512];
+    snprintf(dir, sizeof dir, "%s/first", out_dir);
+    cr_assert_eq(make_dirs(dir), 0);
+    o.out_dir = dir;
+    PretrainState sa;
+    pretrain_state_init(&sa, &a, &o);
+    run(&a, &wp, &sa, train, o);   // saves dir/checkpoint at the end
+    Bert b;
+    WordPiece wp2;
+    PretrainState sb;
+    PretrainOpts o2 = opts(10);
+    o2.lr = 1e-3f, o2.log_every = 1;
+    cr_assert_eq(pretrain_continue(path_join(ckpt, sizeof ckpt, dir, "checkpoint"), &b, &wp2, 0, 0.0f, &sb, &o2, err,
+                                   sizeof err), 0, "%s", err);
+    cr_assert_eq(wordpiece_size(&wp2), wordpiece_size(&wp));
+    cr_assert(sb.step == 0 && sb.epoch == 0 && sb.cursor == 0 && sb.opt.t == 0 && sb.n_curve == 0,
+              "not a new run: step %ld epoch %ld cursor %ld adam t %ld", sb.step, sb.epoch, sb.cursor, (long)sb.opt.t);
+    cr_assert_eq(b.cfg.dropout, 0.0f, "the dropout asked for, not the checkpoint's 0.1");
+    for (int k = 0; k < a.params.count; k++) {
+        Tensor *x = a.params.items[k], *y = b.params.items[k];
+        cr_assert_eq(memcmp(x->data, y->data, sizeof(float) * x->size), 0, "%s is not the checkpoint's", x->name);
+        for (size_t i = 0; i < x->size; i++)
+            cr_assert(sb.opt.m[k][i] == 0 && sb.opt.v[k][i] == 0, "Adam's moments of %s are not zero", x->name);
+    }
+    // it learns on from where the first run stopped, not from scratch: its first step's
+    // loss is the first run's last, far under a new model's (log 20 = 3.0 here)
+    run(&b, &wp2, &sb, train, o2);
+    float first_run_start = sa.curve[0].train_loss, first_run_end = sa.curve[sa.n_curve - 1].train_loss;
+    cr_assert_lt(sb.curve[0].train_loss, 0.5f * first_run_start, "continued run starts at %g; the first began at %g",
+                 sb.curve[0].train_loss, first_run_start);
+    cr_assert_lt(sb.curve[0].train_loss, first_run_end + 0.3f, "continued %g, first run's end %g", sb.curve[0].train_loss,
+                 first_run_end);
+    pretrain_state_free(&sb), bert_free(&b), wordpiece_free(&wp2);
+    // a directory without a checkpoint: refused, with the path
+    cr_assert_eq(pretrain_continue(dir, &b, &wp2, 0, 0.0f, &sb, &o2, err, sizeof err), -1);
+    cr_assert(strstr(err, dir), "%s", err);
+    pretrain_state_free(&sa), bert_free(&a), wordpiece_free(&wp), free(train);
+}
+
 #ifdef _OPENMP
 #include <omp.h>
 // A resume gives the same numbers only if the arithmetic does not depend on how many

@@ -8,6 +8,7 @@
 //
 //   ch07 --data datasets                        the full run (README 07.9)
 //   ch07 --data datasets --resume DIR           continue an interrupted run
+//   ch07 --data datasets --start-from DIR ...   a second run from DIR's weights (07.10)
 //   ch07 --fill "Paris is the [MASK] of France ." --model DIR
 //   ch07 --tokenize FILE --vocab V.txt          ids of each line of FILE, one line each
 #define _POSIX_C_SOURCE 200809L
@@ -33,12 +34,25 @@
 
 typedef struct {
     CommonOpts common;
-    const char *tokenize, *vocab, *score, *config, *resume, *fill, *model;
+    const char *tokenize, *vocab, *score, *config, *resume, *start_from, *fill, *model;
     int lowercase, vocab_size, max_alphabet, min_pair, no_unsup, vocab_only, baseline, dump_seqs, probe;
     int batch, accum, seq_len, warmup, steps, log_every, eval_every, save_every, whole_word, eval_max, stop_after;
-    int local_width, local_steps, wikitext_copies, conll_copies;
+    int local_width, local_steps, wikitext_copies, conll_copies, imdb_copies;
     float lr, weight_decay, clip, mask_prob, dropout;
 } Opts;
+
+// The name of the miniature with m's sizes (a resumed or continued run takes them from
+// its checkpoint, whatever --config says).
+static const char *config_name(const BertConfig *c) {
+    static const char *const names[] = {"tiny", "mini", "small", "medium"};
+    for (int i = 0; i < 4; i++) {
+        BertConfig k;
+        bert_config_named(&k, names[i], c->vocab);
+        if (k.layers == c->layers && k.hidden == c->hidden && k.heads == c->heads && k.intermediate == c->intermediate)
+            return names[i];
+    }
+    return "custom";
+}
 
 // ---- --tokenize ----------------------------------------------------------------------------------
 
@@ -222,7 +236,7 @@ static void read_corpus(const Opts *o, const char *data, DocList *docs, CorpusSo
     path_join(dir, sizeof dir, data, "conll2003");
     if (corpus_conll(docs, path_join(path, sizeof path, dir, "eng.train"), err, sizeof err)) die(path, 0, "%s", err);
     sources[0] = (CorpusSource){"WikiText-2 train", n_wiki, o->wikitext_copies};
-    sources[1] = (CorpusSource){"IMDB reviews", n_wiki + n_imdb, 1};
+    sources[1] = (CorpusSource){"IMDB reviews", n_wiki + n_imdb, o->imdb_copies};
     sources[2] = (CorpusSource){"CoNLL-2003 train", docs->n, o->conll_copies};
     printf("corpus: %d documents (%d WikiText-2 articles, %d IMDB reviews, %d CoNLL-2003 documents), %.1f MB, read "
            "in %.1f s\n",
@@ -282,7 +296,7 @@ int main(int argc, char **argv) {
     double t0 = now_seconds();
     Opts o = {.common = {.seed = 1, .out = "build/ch07"}, .score = "frequency", .config = "mini", .vocab_size = 8192,
               .max_alphabet = 1000, .min_pair = 2, .batch = 32, .accum = 1, .seq_len = 128, .warmup = 300,
-              .steps = 4000, .local_width = 8, .local_steps = 600, .wikitext_copies = 8, .conll_copies = 8, .log_every = 50, .eval_every = 500, .save_every = 500, .eval_max = 0, .lr = 1e-3f,
+              .steps = 4000, .local_width = 8, .local_steps = 600, .wikitext_copies = 8, .conll_copies = 8, .imdb_copies = 1, .log_every = 50, .eval_every = 500, .save_every = 500, .eval_max = 0, .lr = 1e-3f,
               .weight_decay = 0.01f, .clip = 1.0f, .mask_prob = 0.15f,
               .dropout = 0.0f};   // a run this short does not overfit: dropout only slows it (07.9)
     Flag flags[] = {
@@ -307,6 +321,7 @@ int main(int argc, char **argv) {
         {"save-every", FLAG_INT, &o.save_every, "checkpoint every N steps (and at the end)"},
         {"stop-after", FLAG_INT, &o.stop_after, "stop after this step with a checkpoint, as if interrupted"},
         {"resume", FLAG_STRING, &o.resume, "continue from this checkpoint directory (same options)"},
+        {"start-from", FLAG_STRING, &o.start_from, "start from this checkpoint's weights and vocabulary: a new run, new schedule (continued pre-training, 07.10)"},
         {"fill", FLAG_STRING, &o.fill, "print the top-5 tokens for each [MASK] in this text and stop"},
         {"model", FLAG_STRING, &o.model, "checkpoint directory for --fill and --probe (default: --out/checkpoint)"},
         {"probe", FLAG_BOOL, &o.probe,
@@ -321,6 +336,7 @@ int main(int argc, char **argv) {
         {"no-unsup", FLAG_BOOL, &o.no_unsup, "leave IMDB's 50,000 unlabelled reviews out of the corpus"},
         {"wikitext-copies", FLAG_INT, &o.wikitext_copies, "WikiText-2 train's sequences appear this many times in an epoch (07.4)"},
         {"conll-copies", FLAG_INT, &o.conll_copies, "CoNLL-2003 train's sequences appear this many times in an epoch (07.4)"},
+        {"imdb-copies", FLAG_INT, &o.imdb_copies, "IMDB's sequences appear this many times in an epoch (0: none; 07.4, 07.10)"},
         {"vocab-only", FLAG_BOOL, &o.vocab_only, "train vocab.txt into --out and stop"},
         {"dump-seqs", FLAG_BOOL, &o.dump_seqs, "write the packed training and held-out sequences (int32) into --out and stop"},
         {"baseline", FLAG_BOOL, &o.baseline, "answer the held-out questions by counting neighbours (no model) and stop"},
@@ -347,13 +363,16 @@ int main(int argc, char **argv) {
     cli_require(o.lr > 0 && o.lr < 1 && o.weight_decay >= 0 && o.clip > 0, "--lr in (0,1), --weight-decay >= 0, --clip > 0");
     cli_require(o.mask_prob > 0 && o.mask_prob < 1, "--mask-prob must be in (0, 1)");
     cli_require(o.dropout >= 0 && o.dropout < 1, "--dropout must be in [0, 1)");
-    cli_require(o.wikitext_copies >= 0 && o.wikitext_copies <= 100 && o.conll_copies >= 0 && o.conll_copies <= 100,
-                "--wikitext-copies and --conll-copies must be in 0..100");
+    cli_require(o.wikitext_copies >= 0 && o.wikitext_copies <= 100 && o.conll_copies >= 0 && o.conll_copies <= 100 &&
+                    o.imdb_copies >= 0 && o.imdb_copies <= 100,
+                "--wikitext-copies, --conll-copies and --imdb-copies must be in 0..100");
     cli_require(o.log_every >= 1 && o.eval_every >= 0 && o.save_every >= 0 && o.eval_max >= 0 && o.stop_after >= 0,
                 "--log-every >= 1; --eval-every, --save-every, --eval-max, --stop-after >= 0");
     cli_require(o.eval_every % o.log_every == 0, "--eval-every must be a multiple of --log-every");
     cli_require(o.local_width >= 0 && o.local_steps >= 0 && (!o.local_width || o.seq_len % o.local_width == 0),
                 "--local-width must divide --seq-len (0: no local attention); --local-steps >= 0");
+    cli_require(!o.start_from || (!o.resume && !o.vocab && !cli_flag_given(argc, argv, "config")),
+                "--start-from takes the weights, sizes and vocabulary from its checkpoint: not with --resume, --vocab or --config");
     BertConfig cfg;
     cli_require(bert_config_named(&cfg, o.config, 0) == 0, "--config is tiny, mini, small or medium");
     if (o.tokenize) {
@@ -383,11 +402,15 @@ int main(int argc, char **argv) {
                        .mask = {o.mask_prob, o.whole_word}, .log_every = o.log_every, .eval_every = o.eval_every,
                        .save_every = o.save_every, .out_dir = o.common.out, .seed = (uint64_t)o.common.seed,
                        .stop_after = o.stop_after, .local_width = o.local_width, .local_steps = o.local_steps,
-                       .wikitext_copies = o.wikitext_copies, .conll_copies = o.conll_copies};
+                       .wikitext_copies = o.wikitext_copies, .conll_copies = o.conll_copies,
+                       .imdb_copies = o.imdb_copies};
     if (make_dirs(o.common.out)) die(o.common.out, 0, "cannot create the output directory");
     if (o.resume) {
         if (pretrain_resume(o.resume, &m, &wp, o.lowercase, &st, &po, err, sizeof err)) die(o.resume, 0, "%s", err);
         printf("resuming %s at step %ld of %d\n", o.resume, st.step, o.steps);
+    } else if (o.start_from) {
+        if (pretrain_continue(o.start_from, &m, &wp, o.lowercase, o.dropout, &st, &po, err, sizeof err)) die(o.start_from, 0, "%s", err);
+        printf("continued pre-training: the weights and vocabulary of %s, a new schedule of %d steps\n", o.start_from, o.steps);
     } else if (o.vocab) {
         if (wordpiece_load(&wp, o.vocab, o.lowercase, err, sizeof err)) die(o.vocab, 0, "%s", err);
     } else {
@@ -439,7 +462,7 @@ int main(int argc, char **argv) {
         return 0;
     }
 
-    if (!o.resume) {
+    if (!o.resume && !o.start_from) {
         bert_config_named(&cfg, o.config, wordpiece_size(&wp));
         cfg.dropout = o.dropout;
         Rng rng;
@@ -449,7 +472,7 @@ int main(int argc, char **argv) {
     }
     printf("model: BERT-%s, L=%d H=%d A=%d I=%d, %zu parameters (%zu in the encoder); batch %d x %d tokens x %d, %d "
            "steps\n",
-           o.config, m.cfg.layers, m.cfg.hidden, m.cfg.heads, m.cfg.intermediate, tensorlist_numel(&m.params),
+           config_name(&m.cfg), m.cfg.layers, m.cfg.hidden, m.cfg.heads, m.cfg.intermediate, tensorlist_numel(&m.params),
            tensorlist_numel(&m.encoder), o.batch, o.seq_len, o.accum, o.steps);
     if (o.local_width)
         printf("local attention for the first %d steps: blocks of %d tokens, positions kept (07.9)\n", o.local_steps,
@@ -470,7 +493,7 @@ int main(int argc, char **argv) {
            st.seconds, tps, o.common.out);
     printf("RESULT ch=07 task=bert-mlm config=%s vocab=%d step=%ld heldout_acc=%.4f heldout_loss=%.4f train_tokens=%.0f "
            "tokens_per_s=%.0f seconds=%.1f\n",
-           o.config, wordpiece_size(&wp), st.step, last ? (double)last->val_acc : NAN, last ? (double)last->val_loss : NAN, st.tokens, tps,
+           config_name(&m.cfg), wordpiece_size(&wp), st.step, last ? (double)last->val_acc : NAN, last ? (double)last->val_loss : NAN, st.tokens, tps,
            now_seconds() - t0);
     free(train_seqs), free(val_seqs), evalset_free(&val), pretrain_state_free(&st), bert_free(&m), wordpiece_free(&wp);
     return 0;

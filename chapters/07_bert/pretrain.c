@@ -274,7 +274,7 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
     Tensor ct = {.data = curve, .ndim = 2, .shape = {rows, CURVE_COLS}, .size = (size_t)rows * CURVE_COLS};
     snprintf(ct.name, sizeof ct.name, "curve");
     tensorlist_add(&state, &ct);
-    char v[29][48];
+    char v[30][48];
     snprintf(v[0], 48, "%ld", st->step), snprintf(v[1], 48, "%ld", st->epoch), snprintf(v[2], 48, "%ld", st->cursor);
     snprintf(v[3], 48, "%" PRIu64, st->rng.state), snprintf(v[4], 48, "%" PRIu64, st->rng.inc);
     snprintf(v[5], 48, "%d", st->rng.has_spare), snprintf(v[6], 48, "%.9g", (double)st->rng.spare);
@@ -289,6 +289,7 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
     snprintf(v[24], 48, "%d", o->local_width), snprintf(v[25], 48, "%ld", o->local_steps);
     snprintf(v[26], 48, "%ld", st->n_seqs);
     snprintf(v[27], 48, "%d", o->wikitext_copies), snprintf(v[28], 48, "%d", o->conll_copies);
+    snprintf(v[29], 48, "%d", o->imdb_copies);
     const char *meta[] = {"format", "book-ch07-pretrain-1", "step", v[0], "epoch", v[1], "cursor", v[2],
                           "rng_state", v[3], "rng_inc", v[4], "rng_has_spare", v[5], "rng_spare", v[6],
                           "adam_t", v[7], "seconds", v[8], "tokens", v[9], "window_loss", v[10],
@@ -296,7 +297,7 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
                           "seq_len", v[15], "steps", v[16], "warmup", v[17], "lr", v[18], "seed", v[19],
                           "mask_prob", v[20], "whole_word", v[21], "weight_decay", v[22], "clip", v[23],
                           "local_width", v[24], "local_steps", v[25], "sequences", v[26],
-                          "wikitext_copies", v[27], "conll_copies", v[28], NULL};
+                          "wikitext_copies", v[27], "conll_copies", v[28], "imdb_copies", v[29], NULL};
     BertSaveOpts so = {.architecture = "BertForMaskedLM", .extra = &state, .extra_file = "trainer_state.safetensors",
                        .extra_metadata = meta};
     int rc = bert_save_dir(dir, &m->cfg, &m->params, wp, &so, err, err_len);
@@ -326,6 +327,21 @@ static int meta_double(const char *json, const char *key, double *out) {
     return *end ? -1 : 0;
 }
 
+int pretrain_continue(const char *dir, Bert *m, WordPiece *wp, int lowercase, float dropout, PretrainState *st,
+                      const PretrainOpts *o, char *err, size_t err_len) {
+    int has_head;
+    if (bert_load_dir(dir, m, wp, lowercase, &has_head, err, err_len)) return -1;
+    if (!has_head) {
+        snprintf(err, err_len, "%s: no MLM head in the checkpoint (an encoder saved by chapter 08?); continued "
+                 "pre-training needs the head it was trained with", dir);
+        bert_free(m), wordpiece_free(wp);
+        return -1;
+    }
+    m->cfg.dropout = dropout;
+    pretrain_state_init(st, m, o);
+    return 0;
+}
+
 int pretrain_resume(const char *dir, Bert *m, WordPiece *wp, int lowercase, PretrainState *st,
                     const PretrainOpts *o, char *err, size_t err_len) {
     int has_head;
@@ -350,7 +366,8 @@ int pretrain_resume(const char *dir, Bert *m, WordPiece *wp, int lowercase, Pret
                 {"mask_prob", (double)(float)o->mask.mask_prob, NAN}, {"whole_word", o->mask.whole_word, NAN},
                 {"weight_decay", (double)(float)o->weight_decay, NAN}, {"clip", (double)(float)o->clip, NAN},
                 {"local_width", o->local_width, 0}, {"local_steps", (double)o->local_steps, 0},   // no local attention
-                {"wikitext_copies", o->wikitext_copies, 1}, {"conll_copies", o->conll_copies, 1}};   // no mixing
+                {"wikitext_copies", o->wikitext_copies, 1}, {"conll_copies", o->conll_copies, 1},   // no mixing
+                {"imdb_copies", o->imdb_copies, 1}};
     for (size_t i = 0; i < sizeof same / sizeof same[0] && !rc; i++) {
         double got;
         if (!isnan(same[i].legacy) && json_get_string(meta, same[i].key, (char[48]){0}, 48))

@@ -34,7 +34,7 @@ typedef struct {
     long stop_after;               // > 0: stop (with a checkpoint) after this step, as if interrupted
     int local_width;               // > 0: for the first local_steps steps, attention only within
     long local_steps;              // blocks of local_width tokens (bert_encode_blocks; 07.9)
-    int wikitext_copies, conll_copies;   // the corpus mixture (07.4): not used here, only kept
+    int wikitext_copies, conll_copies, imdb_copies;   // the corpus mixture (07.4): not used here, only kept
                                          //   in the checkpoint so that a resume must match it
 } PretrainOpts;
 
@@ -116,5 +116,14 @@ int pretrain_save(const char *dir, const Bert *m, const WordPiece *wp, const Pre
 // or -1 with err.
 int pretrain_resume(const char *dir, Bert *m, WordPiece *wp, int lowercase, PretrainState *st,
                     const PretrainOpts *o, char *err, size_t err_len);
+// Continued pre-training (`--start-from`): loads dir's weights and vocabulary into m and wp
+// (created here) and starts a NEW run from them: step 0, Adam's moments zero, o's
+// schedule from its warm-up, the given dropout. What a resume restores (the optimiser,
+// the step, the data order) is left behind on purpose: this is a second run on
+// another mixture (README 07.10), not the first one continued. The MLM head must be in
+// the checkpoint (a fresh head would make the first steps undo the encoder). Returns
+// 0, or -1 with err.
+int pretrain_continue(const char *dir, Bert *m, WordPiece *wp, int lowercase, float dropout, PretrainState *st,
+                      const PretrainOpts *o, char *err, size_t err_len);
 
 #endif

@@ -139,6 +139,35 @@ Test(ch02_optim, adamw_skips_1d_tensors_when_asked) {
     tensor_free(&w), tensor_free(&b);
 }
 
+// Per-tensor learning rates (parameter groups): the first step moves each weight by
+// lr * scale (Adam's first step is lr * sign(g)), and the decay is scaled with it.
+Test(ch02_optim, lr_scale_scales_the_step_and_the_decay) {
+    Tensor a, b, c;
+    tensor_alloc(&a, "a", 1, 2, 1, 2), tensor_alloc(&b, "b", 1, 2, 1, 2), tensor_alloc(&c, "c", 1, 2, 1, 2);
+    TensorList list = {0};
+    Tensor *all[] = {&a, &b, &c};
+    for (int k = 0; k < 3; k++) {
+        all[k]->data[0] = 1, all[k]->data[1] = -1, all[k]->grad[0] = 3, all[k]->grad[1] = -5;
+        tensorlist_add(&list, all[k]);
+    }
+    Adam opt;
+    adam_init(&opt, &list, 0.1f, 0.9f, 0.999f, 1e-8f, 0.5f);
+    adam_set_lr_scale(&opt, 1, 0.25f);
+    adam_set_lr_scale(&opt, 2, 0.0f);   // frozen by its rate
+    adam_step(&opt, &list);
+    // a: decay 1 - 0.1 * 0.5 = 0.95, then -0.1 sign(g)
+    cr_assert_float_eq(a.data[0], 0.95f - 0.1f, 1e-6, "a[0] = %g", a.data[0]);
+    cr_assert_float_eq(a.data[1], -0.95f + 0.1f, 1e-6, "a[1] = %g", a.data[1]);
+    // b: lr 0.025: decay 1 - 0.0125, then -0.025 sign(g)
+    cr_assert_float_eq(b.data[0], 0.9875f - 0.025f, 1e-6, "b[0] = %g", b.data[0]);
+    cr_assert_float_eq(b.data[1], -0.9875f + 0.025f, 1e-6, "b[1] = %g", b.data[1]);
+    cr_assert(c.data[0] == 1 && c.data[1] == -1, "a scale of 0 moved c: %g %g", c.data[0], c.data[1]);
+    cr_assert_float_eq(opt.lr, 0.1f, 0, "the base rate is unchanged");
+    adam_free(&opt);
+    tensorlist_free(&list);
+    tensor_free(&a), tensor_free(&b), tensor_free(&c);
+}
+
 Test(ch02_optim, frozen_tensor_without_grad_is_skipped) {
     Tensor a, frozen;
     tensor_alloc(&a, "a", 1, 1, 2);

@@ -4,6 +4,7 @@
 // neither moves nor drops out.
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,4 +164,50 @@ Test(ch08_train, a_frozen_encoder_stays_put_and_runs_without_dropout, .timeout =
     }
     cr_assert_gt(moved, 0, "the classifier learnt nothing");
     free(before), tagger_free(&tg[0]), tagger_free(&tg[1]), tagger_free(&untrained), task_free(&t);
+}
+
+// Layer-wise learning-rate decay (08.4): the scale of each tensor by its name, by hand.
+Test(ch08_train, layer_decay_scales_by_depth) {
+    const float d = 0.5f;
+    struct {
+        const char *name;
+        float want;
+    } cases[] = {{"classifier.weight", 1}, {"crf.transitions", 1}, {"bert.encoder.layer.3.output.dense.weight", 0.5f},
+                 {"bert.encoder.layer.2.attention.self.query.bias", 0.25f},
+                 {"bert.encoder.layer.0.output.LayerNorm.weight", 0.0625f},
+                 {"bert.embeddings.word_embeddings.weight", 0.03125f},
+                 {"bert.embeddings.LayerNorm.bias", 0.03125f},
+                 {"bert.encoder.layer.4.output.dense.weight", 1},   // no such layer in a 4-layer model
+                 {"bert.encoder.layer.x", 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_assert_float_eq(finetune_lr_scale(cases[i].name, 4, d), cases[i].want, 0, "%s: %g, want %g", cases[i].name,
+                           finetune_lr_scale(cases[i].name, 4, d), cases[i].want);
+    cr_assert_float_eq(finetune_lr_scale("bert.embeddings.word_embeddings.weight", 4, 1.0f), 1.0f, 0);
+}
+
+// ... and it reaches the optimiser: at a decay of 1e-30 the top encoder layer steps at
+// lr * 1e-30 and the rest at less, so no encoder weight moves by more than ~1e-30 (an
+// Adam step is at most a few lr), though the encoder runs with dropout; the classifier
+// moves at the full rate.
+Test(ch08_train, a_vanishing_layer_decay_leaves_the_encoder_put, .timeout = 60) {
+    Task t;
+    task_build(&t, 120, 30);
+    Tagger tg, start;
+    tagger_make(&tg, t.ts.n_labels, 0.1f);
+    tagger_make(&start, t.ts.n_labels, 0.1f);
+    FinetuneOpts o = {.batch = 16, .epochs = 2, .lr = 3e-3f, .warmup_frac = 0.1f, .weight_decay = 0.01f, .clip = 1.0f,
+                      .eval_every = 8, .seed = 1, .layer_decay = 1e-30f};
+    FtResult res;
+    finetune_run(&tg, &t.ts, &t.split[0], &t.split[1], &o, &res, NULL);
+    for (int k = 0; k < tg.bert.encoder.count; k++)
+        for (size_t i = 0; i < tg.bert.encoder.items[k]->size; i++)
+            cr_assert_lt(fabsf(tg.bert.encoder.items[k]->data[i] - start.bert.encoder.items[k]->data[i]), 1e-27f,
+                         "encoder tensor %s moved by %g", tg.bert.encoder.items[k]->name,
+                         tg.bert.encoder.items[k]->data[i] - start.bert.encoder.items[k]->data[i]);
+    float moved = 0;
+    for (int k = 0; k < tg.head.count; k++)
+        for (size_t i = 0; i < tg.head.items[k]->size; i++)
+            moved = fmaxf(moved, fabsf(tg.head.items[k]->data[i] - start.head.items[k]->data[i]));
+    cr_assert_gt(moved, 1e-3f, "the classifier moved by at most %g", moved);
+    ftresult_free(&res), tagger_free(&tg), tagger_free(&start), task_free(&t);
 }

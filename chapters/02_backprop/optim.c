@@ -84,6 +84,16 @@ void adam_init(Adam *opt, const TensorList *params, float lr, float beta1, float
     opt->m = alloc_state(params);
     opt->v = alloc_state(params);
     opt->no_decay = NULL;
+    opt->lr_scale = NULL;
+}
+
+void adam_set_lr_scale(Adam *opt, int k, float scale) {
+    if (k < 0 || k >= opt->n) DIE("adam_set_lr_scale: tensor %d of %d", k, opt->n);
+    if (!opt->lr_scale) {
+        opt->lr_scale = xmalloc(sizeof(float) * (size_t)opt->n);
+        for (int i = 0; i < opt->n; i++) opt->lr_scale[i] = 1.0f;
+    }
+    opt->lr_scale[k] = scale;
 }
 
 void adam_exclude_1d_from_decay(Adam *opt, const TensorList *params) {
@@ -105,24 +115,25 @@ void adam_step(Adam *opt, TensorList *params) {
         if (!t->grad) continue;
         float *m = opt->m[k], *v = opt->v[k];
         const float wd = opt->no_decay && opt->no_decay[k] ? 0.0f : opt->weight_decay;
+        const float lr = opt->lr_scale ? opt->lr * opt->lr_scale[k] : opt->lr;
         const long size = (long)t->size;
 #pragma omp parallel for schedule(static) if (size >= (1L << 16))
         for (long i = 0; i < size; i++) {
             float g = t->grad[i];
             // AdamW, README eq. (2.18): decay the weight directly, outside the
             // adaptive scaling, so every weight decays at the same rate lr*wd.
-            if (wd != 0.0f) t->data[i] -= opt->lr * wd * t->data[i];
+            if (wd != 0.0f) t->data[i] -= lr * wd * t->data[i];
             m[i] = b1 * m[i] + (1.0f - b1) * g;          // README eq. (2.15)
             v[i] = b2 * v[i] + (1.0f - b2) * g * g;
             float m_hat = m[i] / corr1, v_hat = v[i] / corr2;
-            t->data[i] -= opt->lr * m_hat / (sqrtf(v_hat) + opt->eps);   // README eq. (2.17)
+            t->data[i] -= lr * m_hat / (sqrtf(v_hat) + opt->eps);   // README eq. (2.17)
         }
     }
 }
 
 void adam_free(Adam *opt) {
-    free(opt->no_decay);
-    opt->no_decay = NULL;
+    free(opt->no_decay), free(opt->lr_scale);
+    opt->no_decay = NULL, opt->lr_scale = NULL;
     free_state(opt->m, opt->n);
     free_state(opt->v, opt->n);
     opt->m = opt->v = NULL;

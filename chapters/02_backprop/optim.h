@@ -31,6 +31,7 @@ typedef struct {
     float **m, **v;
     int n;
     unsigned char *no_decay;   // (n) or NULL: 1 = this tensor is never decayed
+    float *lr_scale;           // (n) or NULL: tensor k steps (and decays) at lr * lr_scale[k]
 } Adam;
 void adam_init(Adam *opt, const TensorList *params, float lr, float beta1, float beta2, float eps,
                float weight_decay);
@@ -39,6 +40,9 @@ void adam_step(Adam *opt, TensorList *params);
 // and shifts, i.e. on every 1-D tensor of params. Decaying a gain towards 0 would
 // shrink a whole feature, and a bias has no scale to regularise.
 void adam_exclude_1d_from_decay(Adam *opt, const TensorList *params);
+// Tensor k's learning rate becomes lr * scale, the others' stay lr: PyTorch's
+// "parameter groups". Chapter 08 gives lower layers smaller steps with it (08.4).
+void adam_set_lr_scale(Adam *opt, int k, float scale);
 void adam_free(Adam *opt);
 
 // Rescales all gradients so their global L2 norm is at most max_norm; returns the

@@ -2,6 +2,7 @@
 #include "chapters/08_ner/finetune.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,13 @@ void ner_score(NerScore *s, const TagSet *ts, const ConllSet *set, const int *wo
     free(pred), free(pred_ptr);
 }
 
+float finetune_lr_scale(const char *name, int layers, float decay) {
+    int depth = layers + 1, l, n = 0;   // the head
+    if (!strncmp(name, "bert.embeddings.", 16)) depth = 0;
+    else if (sscanf(name, "bert.encoder.layer.%d.%n", &l, &n) == 1 && n > 0 && l >= 0 && l < layers) depth = l + 1;
+    return powf(decay, (float)(layers + 1 - depth));
+}
+
 static void curve_push(FtResult *r, FtPoint p) {
     if (r->n_curve == r->cap_curve) {
         r->cap_curve = r->cap_curve ? 2 * r->cap_curve : 64;
@@ -102,6 +110,9 @@ void finetune_run(Tagger *tg, const TagSet *ts, const NerSplit *train, const Ner
     Adam opt;
     adam_init(&opt, trained, o->lr, 0.9f, 0.999f, 1e-6f, o->weight_decay);
     adam_exclude_1d_from_decay(&opt, trained);
+    if (o->layer_decay > 0 && o->layer_decay != 1)
+        for (int k = 0; k < trained->count; k++)
+            adam_set_lr_scale(&opt, k, finetune_lr_scale(trained->items[k]->name, tg->bert.cfg.layers, o->layer_decay));
     TaggerCache c;
     tagger_cache_alloc(&c, tg, B, T);
     Rng rng;

@@ -40,7 +40,14 @@ typedef struct {
     int patience;              // evaluations without a better dev F1 before stopping (0: never)
     int log_every;
     uint64_t seed;
+    float layer_decay;         // <= 0 or 1: one learning rate for all; else finetune_lr_scale's
 } FinetuneOpts;
+
+// Layer-wise learning-rate decay (README 08.4): the classifier (and the CRF) train at
+// lr, encoder layer l of L at lr * decay^(L - l), the embeddings at lr * decay^(L + 1).
+// The scale of the tensor with this Hugging Face name ("bert.embeddings.*",
+// "bert.encoder.layer.N.*", anything else: the head).
+float finetune_lr_scale(const char *name, int layers, float decay);
 
 typedef struct {
     long step;

@@ -33,7 +33,7 @@ typedef struct {
     CommonOpts common;
     const char *model, *init, *scheme, *predictions, *tag, *tagger, *analyze, *plot_curves;
     int batch, epochs, freeze, patience, eval_every, seq_len, stride, context, row_costs, lowercase, crf, mlm_check, examples;
-    float lr, warmup, weight_decay, clip, dropout;
+    float lr, warmup, weight_decay, clip, dropout, layer_decay;
 } Opts;
 
 // ---- data ------------------------------------------------------------------------------------------
@@ -350,7 +350,8 @@ int main(int argc, char **argv) {
     double t0 = now_seconds();
     Opts o = {.common = {.seed = 1, .out = "build/ch08"}, .model = NULL, .init = "pretrained", .scheme = "auto",
               .batch = 32, .epochs = 3, .patience = 0, .eval_every = 200, .seq_len = 128, .stride = 0, .lr = 5e-4f,
-              .warmup = 0.1f, .weight_decay = 0.01f, .clip = 1.0f, .dropout = 0.1f, .examples = 3};
+              .warmup = 0.1f, .weight_decay = 0.01f, .clip = 1.0f, .dropout = 0.1f, .examples = 3,
+              .layer_decay = 1.0f};
     const char *head = "iob2";
     Flag flags[] = {
         COMMON_FLAGS(o.common),
@@ -365,6 +366,7 @@ int main(int argc, char **argv) {
         {"batch", FLAG_INT, &o.batch, "rows (sentences or windows) per step"},
         {"warmup", FLAG_FLOAT, &o.warmup, "share of the steps spent warming up (a fraction; chapter 07's --warmup counts steps)"},
         {"weight-decay", FLAG_FLOAT, &o.weight_decay, "AdamW's decoupled weight decay (not on biases and norms)"},
+        {"layer-decay", FLAG_FLOAT, &o.layer_decay, "each encoder layer trains at this times the rate of the one above it (1: one rate for all; 08.4)"},
         {"clip", FLAG_FLOAT, &o.clip, "clip the gradients' global norm to this"},
         {"dropout", FLAG_FLOAT, &o.dropout, "dropout while fine-tuning, in the encoder and before the classifier (replaces the checkpoint's rate)"},
         {"eval-every", FLAG_INT, &o.eval_every, "steps between dev evaluations (0: once per epoch)"},
@@ -401,6 +403,7 @@ int main(int argc, char **argv) {
     cli_require(o.dropout >= 0 && o.dropout < 1, "--dropout must be in [0, 1)");
     cli_require(o.lr > 0 && o.lr < 1 && o.epochs >= 1 && o.batch >= 1 && o.batch <= 4096, "--lr in (0,1), --epochs and --batch >= 1");
     cli_require(o.warmup >= 0 && o.warmup < 1 && o.clip > 0 && o.weight_decay >= 0, "--warmup in [0,1), --clip > 0");
+    cli_require(o.layer_decay > 0 && o.layer_decay <= 1, "--layer-decay must be in (0, 1]");
     cli_require(o.seq_len >= 8 && o.seq_len <= 512 && o.stride >= 0 && o.eval_every >= 0 && o.patience >= 0,
                 "--seq-len in 8..512; --stride, --eval-every, --patience >= 0");
     cli_require(o.context >= 0 && o.context <= o.seq_len, "--context in 0..--seq-len (tokens per row)");
@@ -480,7 +483,8 @@ int main(int argc, char **argv) {
     // 3. fine-tuning
     FinetuneOpts fo = {.batch = o.batch, .epochs = o.epochs, .lr = o.lr, .warmup_frac = o.warmup,
                        .weight_decay = o.weight_decay, .clip = o.clip, .freeze_encoder = o.freeze,
-                       .eval_every = o.eval_every, .patience = o.patience, .seed = (uint64_t)o.common.seed};
+                       .eval_every = o.eval_every, .patience = o.patience, .seed = (uint64_t)o.common.seed,
+                       .layer_decay = o.layer_decay};
     FtResult res;
     finetune_run(&tg, &ts, &train.split, &dev.split, &fo, &res, stdout);
     printf("fine-tuning: %ld steps, %.1f s (%.0f words/s); best dev F1 %.2f at step %ld%s\n", res.steps, res.seconds,

@@ -13,6 +13,7 @@
 
 #include "chapters/07_bert/mlm.h"
 #include "chapters/07_bert/ngram.h"
+#include "chapters/07_bert/checkpoint.h"
 #include "chapters/07_bert/pretrain.h"
 #include "common/io.h"
 #include "common/mem.h"
@@ -293,7 +294,10 @@ static void resume_check(int local_width, long local_steps, const char *second) 
     o2.local_steps = local_steps, o2.wikitext_copies = 8;   // and so is the corpus mixture (07.4)
     cr_assert_eq(pretrain_resume(ckpt, &d, &wp3, 0, &sd, &o2, err, sizeof err), -1);
     cr_assert(strstr(err, "wikitext_copies = 0, this run asks for 8"), "%s", err);
-    o2.wikitext_copies = 0;
+    o2.wikitext_copies = 0, o2.imdb_copies = 2;
+    cr_assert_eq(pretrain_resume(ckpt, &d, &wp3, 0, &sd, &o2, err, sizeof err), -1);
+    cr_assert(strstr(err, "imdb_copies = 0, this run asks for 2"), "%s", err);
+    o2.imdb_copies = 0;
     // a checkpoint from before the mixture existed (its key renamed in the file, the
     // header's length unchanged) was trained on the corpus as it came: one copy
     char state[4400];
@@ -360,7 +364,8 @@ Test(ch07_pretrain, init_starts_a_new_run_from_the_weights, .timeout = 120) {
             cr_assert(sb.opt.m[k][i] == 0 && sb.opt.v[k][i] == 0, "Adam's moments of %s are not zero", x->name);
     }
     // it learns on from where the first run stopped, not from scratch: its first step's
-    // loss is the first run's last, far under a new model's (log 20 = 3.0 here)
+    // loss is near the first run's last, far under the first run's start (3.6; a guess
+    // among the 45 tokens would be log 45 = 3.8)
     run(&b, &wp2, &sb, train, o2);
     float first_run_start = sa.curve[0].train_loss, first_run_end = sa.curve[sa.n_curve - 1].train_loss;
     cr_assert_lt(sb.curve[0].train_loss, 0.5f * first_run_start, "continued run starts at %g; the first began at %g",
@@ -371,6 +376,13 @@ Test(ch07_pretrain, init_starts_a_new_run_from_the_weights, .timeout = 120) {
     // a directory without a checkpoint: refused, with the path
     cr_assert_eq(pretrain_continue(dir, &b, &wp2, 0, 0.0f, &sb, &o2, err, sizeof err), -1);
     cr_assert(strstr(err, dir), "%s", err);
+    // an encoder without its MLM head (as chapter 08 saves one): refused, with the reason
+    char headless[4300];
+    snprintf(headless, sizeof headless, "%s/headless", out_dir);
+    cr_assert_eq(bert_save_dir(headless, &a.cfg, &a.encoder, &wp, &(BertSaveOpts){.architecture = "BertModel"}, err,
+                               sizeof err), 0, "%s", err);
+    cr_assert_eq(pretrain_continue(headless, &b, &wp2, 0, 0.0f, &sb, &o2, err, sizeof err), -1);
+    cr_assert(strstr(err, "no MLM head"), "%s", err);
     pretrain_state_free(&sa), bert_free(&a), wordpiece_free(&wp), free(train);
 }
 

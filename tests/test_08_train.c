@@ -176,13 +176,16 @@ Test(ch08_train, layer_decay_scales_by_depth) {
                  {"bert.encoder.layer.2.attention.self.query.bias", 0.25f},
                  {"bert.encoder.layer.0.output.LayerNorm.weight", 0.0625f},
                  {"bert.embeddings.word_embeddings.weight", 0.03125f},
-                 {"bert.embeddings.LayerNorm.bias", 0.03125f},
-                 {"bert.encoder.layer.4.output.dense.weight", 1},   // no such layer in a 4-layer model
-                 {"bert.encoder.layer.x", 1}};
+                 {"bert.embeddings.LayerNorm.bias", 0.03125f}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         cr_assert_float_eq(finetune_lr_scale(cases[i].name, 4, d), cases[i].want, 0, "%s: %g, want %g", cases[i].name,
                            finetune_lr_scale(cases[i].name, 4, d), cases[i].want);
     cr_assert_float_eq(finetune_lr_scale("bert.embeddings.word_embeddings.weight", 4, 1.0f), 1.0f, 0);
+}
+
+// an encoder tensor whose depth cannot be read would train at the head's rate: refused
+Test(ch08_train, layer_decay_refuses_a_layer_the_encoder_has_not, .exit_code = 1) {
+    finetune_lr_scale("bert.encoder.layer.4.output.dense.weight", 4, 0.5f);   // layers 0..3
 }
 
 // ... and it reaches the optimiser: at a decay of 1e-30 the top encoder layer steps at
@@ -209,5 +212,33 @@ Test(ch08_train, a_vanishing_layer_decay_leaves_the_encoder_put, .timeout = 60) 
         for (size_t i = 0; i < tg.head.items[k]->size; i++)
             moved = fmaxf(moved, fabsf(tg.head.items[k]->data[i] - start.head.items[k]->data[i]));
     cr_assert_gt(moved, 1e-3f, "the classifier moved by at most %g", moved);
+    ftresult_free(&res), tagger_free(&tg), tagger_free(&start), task_free(&t);
+}
+
+// At X = 0.5 each layer down moves at half the rate of the one above: after the same
+// steps, a norm's gain (1-D, never decayed, a gradient at every step) has moved less
+// the lower it sits.
+Test(ch08_train, lower_layers_move_less_under_layer_decay, .timeout = 60) {
+    Task t;
+    task_build(&t, 120, 30);
+    Tagger tg, start;
+    tagger_make(&tg, t.ts.n_labels, 0.1f);
+    tagger_make(&start, t.ts.n_labels, 0.1f);
+    FinetuneOpts o = {.batch = 16, .epochs = 2, .lr = 3e-3f, .warmup_frac = 0.1f, .weight_decay = 0.01f, .clip = 1.0f,
+                      .eval_every = 8, .seed = 1, .layer_decay = 0.5f};
+    FtResult res;
+    finetune_run(&tg, &t.ts, &t.split[0], &t.split[1], &o, &res, NULL);
+    // the gains from the bottom up: embeddings, layer 0, layer 1 (the top of 2)
+    const Tensor *now[] = {&tg.bert.emb_ln_g, &tg.bert.layer[0].ln2_g, &tg.bert.layer[1].ln2_g};
+    const Tensor *was[] = {&start.bert.emb_ln_g, &start.bert.layer[0].ln2_g, &start.bert.layer[1].ln2_g};
+    double moved[3];
+    for (int k = 0; k < 3; k++) {
+        moved[k] = 0;
+        for (size_t i = 0; i < now[k]->size; i++) moved[k] += fabsf(now[k]->data[i] - was[k]->data[i]);
+        moved[k] /= (double)now[k]->size;
+    }
+    // (Adam's steps are about lr * scale each: expected ratios 2 and 2)
+    cr_assert(moved[0] < 0.75 * moved[1] && moved[1] < 0.75 * moved[2],
+              "mean |change| of the gains, bottom up: %g %g %g", moved[0], moved[1], moved[2]);
     ftresult_free(&res), tagger_free(&tg), tagger_free(&start), task_free(&t);
 }

@@ -121,7 +121,8 @@ void adam_step(Adam *opt, TensorList *params) {
         for (long i = 0; i < size; i++) {
             float g = t->grad[i];
             // AdamW, README eq. (2.18): decay the weight directly, outside the
-            // adaptive scaling, so every weight decays at the same rate lr*wd.
+            // adaptive scaling, so every weight of the tensor decays at the same rate
+            // lr*wd (lr with the tensor's scale).
             if (wd != 0.0f) t->data[i] -= lr * wd * t->data[i];
             m[i] = b1 * m[i] + (1.0f - b1) * g;          // README eq. (2.15)
             v[i] = b2 * v[i] + (1.0f - b2) * g * g;

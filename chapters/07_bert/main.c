@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "chapters/07_bert/checkpoint.h"
@@ -41,8 +42,8 @@ typedef struct {
     float lr, weight_decay, clip, mask_prob, dropout;
 } Opts;
 
-// The name of the miniature with m's sizes (a resumed or continued run takes them from
-// its checkpoint, whatever --config says).
+// The name of the miniature with c's sizes (a resumed or continued run takes them from
+// its checkpoint, whatever --config says); the names are bert_config_named's.
 static const char *config_name(const BertConfig *c) {
     static const char *const names[] = {"tiny", "mini", "small", "medium"};
     for (int i = 0; i < 4; i++) {
@@ -373,6 +374,18 @@ int main(int argc, char **argv) {
                 "--local-width must divide --seq-len (0: no local attention); --local-steps >= 0");
     cli_require(!o.start_from || (!o.resume && !o.vocab && !cli_flag_given(argc, argv, "config")),
                 "--start-from takes the weights, sizes and vocabulary from its checkpoint: not with --resume, --vocab or --config");
+    cli_require(!o.start_from || !(o.vocab_only || o.dump_seqs || o.baseline),
+                "--start-from trains a model: not with --vocab-only, --dump-seqs or --baseline");
+    // a continued run's heads found their neighbours in the first run: no local attention
+    // first, unless asked for
+    if (o.start_from && !cli_flag_given(argc, argv, "local-width")) o.local_width = 0;
+    if (o.start_from) {   // its first save would overwrite the checkpoint it started from
+        char ckpt[4200];
+        struct stat from, to;
+        path_join(ckpt, sizeof ckpt, o.common.out, "checkpoint");
+        cli_require(stat(o.start_from, &from) || stat(ckpt, &to) || from.st_dev != to.st_dev || from.st_ino != to.st_ino,
+                    "--start-from DIR is OUT/checkpoint: give the continued run another --out");
+    }
     BertConfig cfg;
     cli_require(bert_config_named(&cfg, o.config, 0) == 0, "--config is tiny, mini, small or medium");
     if (o.tokenize) {

@@ -139,7 +139,7 @@ int pretrain_run(Bert *m, const WordPiece *wp, const int *seqs, int n, const Eva
                  PretrainState *st, char *err, size_t err_len) {
     if (st->n_seqs && st->n_seqs != n) {   // another corpus, vocabulary or mixture than the checkpoint's
         snprintf(err, err_len, "the checkpoint was trained on %ld sequences, this run has %d; resume with the same "
-                 "corpus (--data, --no-unsup)", st->n_seqs, n);
+                 "corpus and mixture (--data, --no-unsup, --*-copies)", st->n_seqs, n);
         return -1;
     }
     if (st->cursor > n) {   // a checkpoint from before the count was kept, on a smaller corpus

@@ -34,8 +34,9 @@ typedef struct {
     long stop_after;               // > 0: stop (with a checkpoint) after this step, as if interrupted
     int local_width;               // > 0: for the first local_steps steps, attention only within
     long local_steps;              // blocks of local_width tokens (bert_encode_blocks; 07.9)
-    int wikitext_copies, conll_copies, imdb_copies;   // the corpus mixture (07.4): not used here, only kept
-                                         //   in the checkpoint so that a resume must match it
+    // the corpus mixture (07.4, 07.10): not used here, only kept in the checkpoint so
+    // that a resume must match it
+    int wikitext_copies, conll_copies, imdb_copies;
 } PretrainOpts;
 
 // The held-out set with its masks drawn once, from a fixed seed: every evaluation asks

@@ -69,6 +69,8 @@ float finetune_lr_scale(const char *name, int layers, float decay) {
     int depth = layers + 1, l, n = 0;   // the head
     if (!strncmp(name, "bert.embeddings.", 16)) depth = 0;
     else if (sscanf(name, "bert.encoder.layer.%d.%n", &l, &n) == 1 && n > 0 && l >= 0 && l < layers) depth = l + 1;
+    else if (!strncmp(name, "bert.", 5))   // an encoder tensor at the head's rate would be a silent error
+        DIE("finetune_lr_scale: %s is no embedding and no layer of a %d-layer encoder", name, layers);
     return powf(decay, (float)(layers + 1 - depth));
 }
 

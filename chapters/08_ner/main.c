@@ -535,10 +535,10 @@ int main(int argc, char **argv) {
         die(path, 0, "%s", err);
 
     Prf d = nerscore_prf(&dev_s, -1), t = nerscore_prf(&test_s, -1);
-    printf("RESULT ch=08 task=ner init=%s%s head=%s%s lr=%g epochs=%d context=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "
+    printf("RESULT ch=08 task=ner init=%s%s head=%s%s lr=%g layer_decay=%g epochs=%d context=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "
            "test_recall=%.2f test_token_acc=%.2f mlm_before=%.4f mlm_after=%.4f train_seconds=%.1f sents_per_s=%.0f "
            "seconds=%.1f\n",
-           o.init, o.freeze ? "-frozen" : "", head, o.crf ? "+crf" : "", (double)o.lr, o.epochs, o.context, d.f1, t.f1, t.precision, t.recall,
+           o.init, o.freeze ? "-frozen" : "", head, o.crf ? "+crf" : "", (double)o.lr, (double)o.layer_decay, o.epochs, o.context, d.f1, t.f1, t.precision, t.recall,
            nerscore_accuracy(&test_s), mlm_before, mlm_after, res.seconds, (double)test.set.n_sents / (tp > 0 ? tp : 1e-9),
            now_seconds() - t0);
     free(dev_pred), free(test_pred);

@@ -188,20 +188,27 @@ Test(ch08_train, layer_decay_refuses_a_layer_the_encoder_has_not, .exit_code = 1
     finetune_lr_scale("bert.encoder.layer.4.output.dense.weight", 4, 0.5f);   // layers 0..3
 }
 
+// Two epochs of fine-tuning at this layer decay on a small task: *tg trained, *start the
+// same model untrained (the same seed), to compare weight by weight.
+static void decay_run(Task *t, Tagger *tg, Tagger *start, float layer_decay) {
+    task_build(t, 120, 30);
+    tagger_make(tg, t->ts.n_labels, 0.1f);
+    tagger_make(start, t->ts.n_labels, 0.1f);
+    FinetuneOpts o = {.batch = 16, .epochs = 2, .lr = 3e-3f, .warmup_frac = 0.1f, .weight_decay = 0.01f, .clip = 1.0f,
+                      .eval_every = 8, .seed = 1, .layer_decay = layer_decay};
+    FtResult res;
+    finetune_run(tg, &t->ts, &t->split[0], &t->split[1], &o, &res, NULL);
+    ftresult_free(&res);
+}
+
 // ... and it reaches the optimiser: at a decay of 1e-30 the top encoder layer steps at
 // lr * 1e-30 and the rest at less, so no encoder weight moves by more than ~1e-30 (an
 // Adam step is at most a few lr), though the encoder runs with dropout; the classifier
 // moves at the full rate.
 Test(ch08_train, a_vanishing_layer_decay_leaves_the_encoder_put, .timeout = 60) {
     Task t;
-    task_build(&t, 120, 30);
     Tagger tg, start;
-    tagger_make(&tg, t.ts.n_labels, 0.1f);
-    tagger_make(&start, t.ts.n_labels, 0.1f);
-    FinetuneOpts o = {.batch = 16, .epochs = 2, .lr = 3e-3f, .warmup_frac = 0.1f, .weight_decay = 0.01f, .clip = 1.0f,
-                      .eval_every = 8, .seed = 1, .layer_decay = 1e-30f};
-    FtResult res;
-    finetune_run(&tg, &t.ts, &t.split[0], &t.split[1], &o, &res, NULL);
+    decay_run(&t, &tg, &start, 1e-30f);
     for (int k = 0; k < tg.bert.encoder.count; k++)
         for (size_t i = 0; i < tg.bert.encoder.items[k]->size; i++)
             cr_assert_lt(fabsf(tg.bert.encoder.items[k]->data[i] - start.bert.encoder.items[k]->data[i]), 1e-27f,
@@ -212,7 +219,7 @@ Test(ch08_train, a_vanishing_layer_decay_leaves_the_encoder_put, .timeout = 60) 
         for (size_t i = 0; i < tg.head.items[k]->size; i++)
             moved = fmaxf(moved, fabsf(tg.head.items[k]->data[i] - start.head.items[k]->data[i]));
     cr_assert_gt(moved, 1e-3f, "the classifier moved by at most %g", moved);
-    ftresult_free(&res), tagger_free(&tg), tagger_free(&start), task_free(&t);
+    tagger_free(&tg), tagger_free(&start), task_free(&t);
 }
 
 // At X = 0.5 each layer down moves at half the rate of the one above: after the same
@@ -220,14 +227,8 @@ Test(ch08_train, a_vanishing_layer_decay_leaves_the_encoder_put, .timeout = 60) 
 // the lower it sits.
 Test(ch08_train, lower_layers_move_less_under_layer_decay, .timeout = 60) {
     Task t;
-    task_build(&t, 120, 30);
     Tagger tg, start;
-    tagger_make(&tg, t.ts.n_labels, 0.1f);
-    tagger_make(&start, t.ts.n_labels, 0.1f);
-    FinetuneOpts o = {.batch = 16, .epochs = 2, .lr = 3e-3f, .warmup_frac = 0.1f, .weight_decay = 0.01f, .clip = 1.0f,
-                      .eval_every = 8, .seed = 1, .layer_decay = 0.5f};
-    FtResult res;
-    finetune_run(&tg, &t.ts, &t.split[0], &t.split[1], &o, &res, NULL);
+    decay_run(&t, &tg, &start, 0.5f);
     // the gains from the bottom up: embeddings, layer 0, layer 1 (the top of 2)
     const Tensor *now[] = {&tg.bert.emb_ln_g, &tg.bert.layer[0].ln2_g, &tg.bert.layer[1].ln2_g};
     const Tensor *was[] = {&start.bert.emb_ln_g, &start.bert.layer[0].ln2_g, &start.bert.layer[1].ln2_g};
@@ -240,5 +241,5 @@ Test(ch08_train, lower_layers_move_less_under_layer_decay, .timeout = 60) {
     // (Adam's steps are about lr * scale each: expected ratios 2 and 2)
     cr_assert(moved[0] < 0.75 * moved[1] && moved[1] < 0.75 * moved[2],
               "mean |change| of the gains, bottom up: %g %g %g", moved[0], moved[1], moved[2]);
-    ftresult_free(&res), tagger_free(&tg), tagger_free(&start), task_free(&t);
+    tagger_free(&tg), tagger_free(&start), task_free(&t);
 }

@@ -5,6 +5,7 @@
 // same document, whole words only, their words without a home.
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,4 +334,60 @@ Test(ch08_windows, document_context_stays_in_its_document) {
             }
     cr_assert_gt(with_context, 50, "the loops must reach rows with context (%ld)", with_context);
     idlist_free(&stream), free(word_start), conll_free(&set), wordpiece_free(&wp);
+}
+
+// `first` marks where every word of a row begins, the context's words too: the whole-word
+// mask below reads it.
+Test(ch08_windows, first_marks_each_words_first_piece_context_too) {
+    WordPiece wp = toy_vocab();
+    ConllSet set = conll_from_text("-DOCSTART- O\n\nw1 O\nw2w3 B-PER\n\nw4 O\n\nw5w6w7 B-ORG\nw8 O\n");
+    NerRows r;
+    nerrows_build(&r, &set, &wp, 16, 0, 8);
+    // row 1: [CLS] w2 ##w3 | w4 | w5 ##w6 ##w7 [SEP], the context in document_context_by_hand
+    const unsigned char want[8] = {0, 1, 0, 1, 1, 0, 0, 0};
+    for (int t = 0; t < 16; t++) cr_assert_eq(r.first[16 + t], t < 8 ? want[t] : 0, "token %d", t);
+    nerrows_free(&r), conll_free(&set), wordpiece_free(&wp);
+}
+
+// Whole-word masking (08.4): a word's pieces are masked together or not at all, at about
+// the rate asked for; [CLS], [SEP] and [PAD] never; p = 0 changes nothing and draws
+// nothing, so a run without the option is the run it was before it existed.
+Test(ch08_windows, word_mask_masks_whole_words_at_its_rate) {
+    WordPiece wp = toy_vocab();
+    ConllSet set = conll_from_text("w1 O\nw2w3w4 B-PER\nw5 I-PER\nw6w7 O\n\nw8w9 B-LOC\nw10 O\n");
+    NerRows r;
+    nerrows_build(&r, &set, &wp, 16, 0, 0);
+    const int n = r.n_rows, L = r.length[0] > r.length[1] ? r.length[0] : r.length[1], idx[2] = {0, 1};
+    const int MASK = 4;
+    int ids[2 * 16];
+    Rng rng, untouched;
+    rng_seed(&rng, 7), rng_seed(&untouched, 7);
+    for (int b = 0; b < n; b++) memcpy(ids + b * L, r.ids + b * 16, sizeof(int) * L);
+    nerrows_mask_words(&r, idx, n, L, ids, 0, MASK, &rng);
+    for (int b = 0; b < n; b++) cr_assert_arr_eq(ids + b * L, r.ids + b * 16, sizeof(int) * L);
+    cr_assert_eq(rng_u32(&rng), rng_u32(&untouched), "p = 0 drew from the generator");
+
+    // words per row: 4 and 2; pieces of each word, by position
+    long masked_words = 0, words = 0;
+    for (int rep = 0; rep < 2000; rep++) {
+        for (int b = 0; b < n; b++) memcpy(ids + b * L, r.ids + b * 16, sizeof(int) * L);
+        nerrows_mask_words(&r, idx, n, L, ids, 0.3f, MASK, &rng);
+        for (int b = 0; b < n; b++) {
+            const int len = r.length[b];
+            cr_assert_eq(ids[b * L], r.ids[b * 16], "[CLS] masked");
+            cr_assert_eq(ids[b * L + len - 1], r.ids[b * 16 + len - 1], "[SEP] masked");
+            for (int t = len; t < L; t++) cr_assert_eq(ids[b * L + t], r.ids[b * 16 + t], "[PAD] masked");
+            for (int t = 1; t < len - 1; t++) {
+                const int is_masked = ids[b * L + t] == MASK;
+                cr_assert(is_masked || ids[b * L + t] == r.ids[b * 16 + t]);
+                if (r.first[b * 16 + t]) words++, masked_words += is_masked;
+                else   // a later piece follows its word's first
+                    cr_assert_eq(is_masked, ids[b * L + t - 1] == MASK, "row %d: piece %d masked apart from its word", b, t);
+            }
+        }
+    }
+    cr_assert_eq(words, 2000 * 6);
+    // 12,000 Bernoulli(0.3) draws: standard deviation of the rate 0.0042
+    cr_assert(fabs((double)masked_words / words - 0.3) < 0.02, "masked %ld of %ld words", masked_words, words);
+    nerrows_free(&r), conll_free(&set), wordpiece_free(&wp);
 }

@@ -139,6 +139,7 @@ void finetune_run(Tagger *tg, const TagSet *ts, const NerSplit *train, const Ner
             const double t0 = now_seconds();
             const int nb = n - s * B < B ? n - s * B : B;
             const int L = gather(rows, train->token_labels, order + s * B, nb, ids, lengths, labels);
+            nerrows_mask_words(rows, order + s * B, nb, L, ids, o->word_mask, o->mask_id, &rng);
             int M;
             tensorlist_zero_grad(trained);
             float loss = tagger_forward(tg, &c, ids, lengths, labels, &rng, nb, L, &M, NULL);

@@ -41,6 +41,8 @@ typedef struct {
     int log_every;
     uint64_t seed;
     float layer_decay;         // <= 0 or 1: one learning rate for all; else finetune_lr_scale's
+    float word_mask;           // each training word becomes [MASK] with this probability (0: never)
+    int mask_id;               // the vocabulary's [MASK]
 } FinetuneOpts;
 
 // Layer-wise learning-rate decay (README 08.4): the classifier (and the CRF) train at

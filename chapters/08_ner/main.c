@@ -33,7 +33,7 @@ typedef struct {
     CommonOpts common;
     const char *model, *init, *scheme, *predictions, *tag, *tagger, *analyze, *plot_curves;
     int batch, epochs, freeze, patience, eval_every, seq_len, stride, context, row_costs, lowercase, crf, mlm_check, examples;
-    float lr, warmup, weight_decay, clip, dropout, layer_decay;
+    float lr, warmup, weight_decay, clip, dropout, layer_decay, word_mask;
 } Opts;
 
 // ---- data ------------------------------------------------------------------------------------------
@@ -367,6 +367,8 @@ int main(int argc, char **argv) {
         {"warmup", FLAG_FLOAT, &o.warmup, "share of the steps spent warming up (a fraction; chapter 07's --warmup counts steps)"},
         {"weight-decay", FLAG_FLOAT, &o.weight_decay, "AdamW's decoupled weight decay (not on biases and norms)"},
         {"layer-decay", FLAG_FLOAT, &o.layer_decay, "each encoder layer trains at this times the rate of the one above it (1: one rate for all; 08.4)"},
+        {"word-mask", FLAG_FLOAT, &o.word_mask,
+         "each training word (all its pieces) becomes [MASK] with this probability, its label kept (0: never; 08.4)"},
         {"clip", FLAG_FLOAT, &o.clip, "clip the gradients' global norm to this"},
         {"dropout", FLAG_FLOAT, &o.dropout, "dropout while fine-tuning, in the encoder and before the classifier (replaces the checkpoint's rate)"},
         {"eval-every", FLAG_INT, &o.eval_every, "steps between dev evaluations (0: once per epoch)"},
@@ -404,6 +406,7 @@ int main(int argc, char **argv) {
     cli_require(o.lr > 0 && o.lr < 1 && o.epochs >= 1 && o.batch >= 1 && o.batch <= 4096, "--lr in (0,1), --epochs and --batch >= 1");
     cli_require(o.warmup >= 0 && o.warmup < 1 && o.clip > 0 && o.weight_decay >= 0, "--warmup in [0,1), --clip > 0");
     cli_require(o.layer_decay > 0 && o.layer_decay <= 1, "--layer-decay must be in (0, 1]");
+    cli_require(o.word_mask >= 0 && o.word_mask < 1, "--word-mask must be in [0, 1)");
     cli_require(o.seq_len >= 8 && o.seq_len <= 512 && o.stride >= 0 && o.eval_every >= 0 && o.patience >= 0,
                 "--seq-len in 8..512; --stride, --eval-every, --patience >= 0");
     cli_require(o.context >= 0 && o.context <= o.seq_len, "--context in 0..--seq-len (tokens per row)");
@@ -484,7 +487,7 @@ int main(int argc, char **argv) {
     FinetuneOpts fo = {.batch = o.batch, .epochs = o.epochs, .lr = o.lr, .warmup_frac = o.warmup,
                        .weight_decay = o.weight_decay, .clip = o.clip, .freeze_encoder = o.freeze,
                        .eval_every = o.eval_every, .patience = o.patience, .seed = (uint64_t)o.common.seed,
-                       .layer_decay = o.layer_decay};
+                       .layer_decay = o.layer_decay, .word_mask = o.word_mask, .mask_id = wp.special[WP_MASK]};
     FtResult res;
     finetune_run(&tg, &ts, &train.split, &dev.split, &fo, &res, stdout);
     printf("fine-tuning: %ld steps, %.1f s (%.0f words/s); best dev F1 %.2f at step %ld%s\n", res.steps, res.seconds,
@@ -535,10 +538,11 @@ int main(int argc, char **argv) {
         die(path, 0, "%s", err);
 
     Prf d = nerscore_prf(&dev_s, -1), t = nerscore_prf(&test_s, -1);
-    printf("RESULT ch=08 task=ner init=%s%s head=%s%s lr=%g layer_decay=%g epochs=%d context=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "
+    printf("RESULT ch=08 task=ner init=%s%s head=%s%s lr=%g layer_decay=%g word_mask=%g epochs=%d context=%d dev_f1=%.2f test_f1=%.2f test_precision=%.2f "
            "test_recall=%.2f test_token_acc=%.2f mlm_before=%.4f mlm_after=%.4f train_seconds=%.1f sents_per_s=%.0f "
            "seconds=%.1f\n",
-           o.init, o.freeze ? "-frozen" : "", head, o.crf ? "+crf" : "", (double)o.lr, (double)o.layer_decay, o.epochs, o.context, d.f1, t.f1, t.precision, t.recall,
+           o.init, o.freeze ? "-frozen" : "", head, o.crf ? "+crf" : "", (double)o.lr, (double)o.layer_decay,
+           (double)o.word_mask, o.epochs, o.context, d.f1, t.f1, t.precision, t.recall,
            nerscore_accuracy(&test_s), mlm_before, mlm_after, res.seconds, (double)test.set.n_sents / (tp > 0 ? tp : 1e-9),
            now_seconds() - t0);
     free(dev_pred), free(test_pred);

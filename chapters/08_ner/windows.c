@@ -82,10 +82,13 @@ void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, 
     }
     word_start[n_tokens] = (int)pieces.n;
     r->pieces = (long)pieces.n;
+    unsigned char *is_first = xcalloc((size_t)pieces.n + 1, 1);   // over the stream of pieces
+    for (int w = 0; w < n_tokens; w++) is_first[word_start[w]] = 1;
     int cap_rows = set->n_sents + 16;
     r->ids = xmalloc(sizeof(int) * (size_t)cap_rows * T), r->word = xmalloc(sizeof(int) * (size_t)cap_rows * T);
     r->length = xmalloc(sizeof(int) * (size_t)cap_rows), r->row_sent = xmalloc(sizeof(int) * (size_t)cap_rows);
     r->lead = xmalloc(sizeof(int) * (size_t)cap_rows), r->own = xmalloc(sizeof(int) * (size_t)cap_rows);
+    r->first = xmalloc((size_t)cap_rows * T);
     int *local_start = NULL, ls_cap = 0;
     Span *spans = NULL;
     int span_cap = 0;
@@ -124,6 +127,7 @@ void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, 
             r->row_sent = xrealloc(r->row_sent, sizeof(int) * (size_t)cap_rows);
             r->lead = xrealloc(r->lead, sizeof(int) * (size_t)cap_rows);
             r->own = xrealloc(r->own, sizeof(int) * (size_t)cap_rows);
+            r->first = xrealloc(r->first, (size_t)cap_rows * T);
         }
         for (int k = 0; k < n_spans; k++) {
             const int row = r->n_rows + k, own = spans[k].end - spans[k].start, len = lead + own + trail;
@@ -133,6 +137,9 @@ void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, 
             ids[len + 1] = wp->special[WP_SEP];
             for (int t = len + 2; t < T; t++) ids[t] = wp->special[WP_PAD];
             for (int t = 0; t < T; t++) word[t] = -1;
+            unsigned char *first = r->first + (size_t)row * T;
+            memset(first, 0, (size_t)T);
+            for (int t = 0; t < len; t++) first[1 + t] = is_first[base + spans[k].start - lead + t];
             r->length[row] = len + 2, r->row_sent[row] = s, r->lead[row] = lead, r->own[row] = own;
             r->context_pieces += lead + trail;
         }
@@ -151,11 +158,23 @@ void nerrows_build(NerRows *r, const ConllSet *set, const WordPiece *wp, int T, 
         r->n_rows += n_spans;
     }
     idlist_free(&pieces);
-    free(word_start), free(local_start), free(spans);
+    free(word_start), free(local_start), free(spans), free(is_first);
+}
+
+void nerrows_mask_words(const NerRows *r, const int *idx, int n, int L, int *ids, float p, int mask_id, Rng *rng) {
+    if (p <= 0) return;
+    for (int b = 0; b < n; b++) {
+        const unsigned char *first = r->first + (size_t)idx[b] * r->T;
+        int masking = 0;   // the current word's draw holds for all its pieces
+        for (int t = 1; t < r->length[idx[b]] - 1; t++) {
+            if (first[t]) masking = rng_uniform(rng) < p;
+            if (masking) ids[(size_t)b * L + t] = mask_id;
+        }
+    }
 }
 
 void nerrows_free(NerRows *r) {
-    free(r->ids), free(r->word), free(r->length), free(r->row_sent), free(r->lead), free(r->own);
+    free(r->ids), free(r->word), free(r->length), free(r->row_sent), free(r->lead), free(r->own), free(r->first);
     memset(r, 0, sizeof *r);
 }
 

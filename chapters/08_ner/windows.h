@@ -38,6 +38,7 @@
 
 #include "chapters/07_bert/conll.h"
 #include "chapters/07_bert/wordpiece.h"
+#include "common/rng.h"
 
 typedef struct {
     int n_rows, T;
@@ -49,6 +50,8 @@ typedef struct {
     int *lead;        // (n_rows): context pieces between [CLS] and the sentence's own
     int *own;         // (n_rows): the sentence's own pieces in the row (they follow lead);
                       //   lead and own are for checks and analysis: training reads `word`
+    unsigned char *first;  // (n_rows, T): 1 at the first piece of every word in the row
+                      //   (home or not, context too), 0 elsewhere: where words begin
     int n_words;      // words of the set (every one has exactly one home position)
     long pieces;      // pieces in all, windows' overlaps not counted twice
     int split_sents;  // sentences that needed more than one window
@@ -66,5 +69,12 @@ void nerrows_free(NerRows *r);
 // Per-token training targets: labels[row * T + t] = word_labels[word] at each home
 // first piece, -1 (ignored) elsewhere.
 void nerrows_token_labels(const NerRows *r, const int *word_labels, int *labels);
+
+// Whole-word masking while fine-tuning (`--word-mask P`, README 08.4): in the rows
+// idx[0..n) as gather cut them (n rows of L ids), every word of a row, its pieces
+// together, becomes [MASK] with probability p, drawn from rng in row order. [CLS],
+// [SEP] and [PAD] are never masked; the labels are not touched, so a masked name must
+// be tagged from its context. p <= 0 draws nothing and leaves ids as they are.
+void nerrows_mask_words(const NerRows *r, const int *idx, int n, int L, int *ids, float p, int mask_id, Rng *rng);
 
 #endif

@@ -118,3 +118,28 @@ Test(ch09_train, the_balancing_bias_evens_out_the_load, .timeout = 120) {
                  last->train_loss);
     lmcurve_free(&plain), lmcurve_free(&biased);
 }
+
+// lm_load_grouping (09.5): the same choices counted per batch of windows and dealt at
+// random into groups as large. Windows that each repeat one token route alike within a
+// window, so batches of two windows are far more uneven than random groups; with one
+// group the two countings hold the same choices and agree exactly.
+Test(ch09_train, load_grouping_separates_the_batches_content_from_chance, .timeout = 60) {
+    enum { T = 24, WINDOWS = 160 };
+    int *stream = xmalloc(sizeof(int) * (WINDOWS * T + 1));
+    for (int i = 0; i <= WINDOWS * T; i++) stream[i] = (i / T * 5) % V;   // window w: token 5w mod 16, T times
+    Lm m;
+    pattern_model(&m, 1e-2f, 0);
+    LmCache c;
+    lm_cache_alloc(&c, &m, 2, T);
+    LoadGrouping g;
+    lm_load_grouping(&m, &c, stream, WINDOWS * T + 1, T, 0, 9, &g);
+    cr_assert_eq(g.groups, WINDOWS / 2);
+    cr_assert(g.max_mean_batches > g.max_mean_shuffled + 0.2, "batches %.3f, shuffled %.3f", g.max_mean_batches,
+              g.max_mean_shuffled);
+    cr_assert(g.cv_batches > g.cv_shuffled + 0.1, "batches %.3f, shuffled %.3f", g.cv_batches, g.cv_shuffled);
+    lm_load_grouping(&m, &c, stream, WINDOWS * T + 1, T, 2, 9, &g);
+    cr_assert_eq(g.groups, 1);
+    cr_assert_eq(g.max_mean_batches, g.max_mean_shuffled);
+    cr_assert_eq(g.cv_batches, g.cv_shuffled);
+    lm_cache_free(&c, &m), lm_free(&m), free(stream);
+}

@@ -45,6 +45,48 @@ double lm_evaluate(Lm *m, LmCache *c, const int *stream, long n, int T, int max_
     return total / (double)windows;
 }
 
+void lm_load_grouping(Lm *m, LmCache *c, const int *stream, long n, int T, int windows, uint64_t seed,
+                      LoadGrouping *out) {
+    memset(out, 0, sizeof *out);
+    if (!m->cfg.moe) return;
+    const int L = m->cfg.layers, E = m->cfg.moe_cfg.E, k = m->cfg.moe_cfg.k, B = c->B;
+    const int all = (int)((n - 1) / T);
+    const long groups = (windows > 0 && windows < all ? windows : all) / B;   // whole batches only
+    if (groups < 1) DIE("lm_load_grouping: %d windows of %d tokens, fewer than one batch of %d", all, T, B);
+    const long per_group = (long)B * T * k;
+    Rng rng;
+    rng_seed(&rng, seed);
+    int *order = xmalloc(sizeof(int) * (size_t)all);
+    for (int w = 0; w < all; w++) order[w] = w;
+    rng_shuffle(&rng, order, all);
+    int *ids = xmalloc(sizeof(int) * (size_t)B * (T + 1));
+    int *pool = xmalloc(sizeof(int) * (size_t)(L * groups * per_group));   // [layer][group][choice]
+    for (long g = 0; g < groups; g++) {
+        for (int b = 0; b < B; b++)
+            memcpy(ids + (size_t)b * (T + 1), stream + (long)order[g * B + b] * T, sizeof(int) * (T + 1));
+        lm_forward(m, c, ids, NULL, B, T);
+        for (int l = 0; l < L; l++) {
+            long load[MOE_MAX_EXPERTS] = {0};
+            int *dst = pool + ((size_t)l * groups + g) * per_group;
+            for (long i = 0; i < per_group; i++) dst[i] = c->moe[l].choice[i], load[dst[i]]++;
+            out->cv_batches += load_cv(load, E), out->max_mean_batches += load_max_mean(load, E);
+        }
+    }
+    for (int l = 0; l < L; l++) {
+        int *choices = pool + (size_t)l * groups * per_group;
+        rng_shuffle(&rng, choices, (int)(groups * per_group));
+        for (long g = 0; g < groups; g++) {
+            long load[MOE_MAX_EXPERTS] = {0};
+            for (long i = 0; i < per_group; i++) load[choices[g * per_group + i]]++;
+            out->cv_shuffled += load_cv(load, E), out->max_mean_shuffled += load_max_mean(load, E);
+        }
+    }
+    const double count = (double)L * groups;
+    out->cv_batches /= count, out->max_mean_batches /= count, out->cv_shuffled /= count, out->max_mean_shuffled /= count;
+    out->groups = groups;
+    free(order), free(ids), free(pool);
+}
+
 static void push(LmCurve *c, const LmPoint *p) {
     if (c->n == c->cap) c->cap = c->cap ? 2 * c->cap : 64, c->points = xrealloc(c->points, sizeof(LmPoint) * (size_t)c->cap);
     c->points[c->n++] = *p;

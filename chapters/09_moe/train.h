@@ -55,6 +55,20 @@ double load_max_mean(const long *load, int E);
 // predicted once; max_windows 0: all), in c's batches.
 double lm_evaluate(Lm *m, LmCache *c, const int *stream, long n, int T, int max_windows);
 
+// What the batches' content adds to the per-step load (README 09.5). The trained
+// router reads `windows` windows of the stream (0: all) in a random order, in c's
+// batches of c->B windows, as training draws them, and each MoE layer's choices are
+// counted twice: per batch of windows, and dealt at random into groups of the same size
+// (B T k choices). The router, the tokens and their choices are the same both ways;
+// only which choices share a group differs. Means over the groups and the MoE layers.
+typedef struct {
+    double cv_batches, max_mean_batches;     // grouped as training groups them
+    double cv_shuffled, max_mean_shuffled;   // the same choices, dealt at random
+    long groups;                             // groups per layer
+} LoadGrouping;
+void lm_load_grouping(Lm *m, LmCache *c, const int *stream, long n, int T, int windows, uint64_t seed,
+                      LoadGrouping *out);
+
 // Trains m; val may be NULL. log (may be NULL) gets a line per point.
 void lm_train(Lm *m, const int *stream, long n, const int *val, long n_val, const LmTrainOpts *o, LmCurve *curve,
               FILE *log);

@@ -161,6 +161,7 @@ typedef struct {
     double val_loss, tok_s, seconds, macs, last_drop, last_cv, last_max_mean, last_entropy;
     double tail_cv, tail_max_mean;   // of the load summed over the whole last 10% (mean over layers)
     LoadGrouping grouping;           // the trained router's load on validation text, grouped two ways
+    LoadGrouping grouping_train;     // the same on as many random windows of the training text
     size_t params_total, params_active;
     int dead;
     LmCurve curve;
@@ -282,17 +283,22 @@ static RunResult run_model(const Opts *o, int which, const WordPiece *wp, const 
                "max/mean %.3f (%.3f summed), dropped %.2f%%, entropy %.3f nats (uniform %.3f), dead experts %d of %d\n",
                r.last_cv, r.tail_cv, r.last_max_mean, r.tail_max_mean, 100 * r.last_drop, r.last_entropy, log((double)cfg.moe_cfg.E),
                r.dead, cfg.layers * cfg.moe_cfg.E);
-        if ((val->n - 1) / o->seq_len < o->batch) {
+        const int val_windows = (int)((val->n - 1) / o->seq_len);
+        if (val_windows < o->batch) {
             printf("(the validation text holds less than one batch of windows: no load by grouping)\n");
         } else {
             LmCache c;
             lm_cache_alloc(&c, &m, o->batch, o->seq_len);
+            lm_load_grouping(&m, &c, train->ids, train->n, o->seq_len, val_windows, (uint64_t)o->common.seed + 2,
+                             &r.grouping_train);
             lm_load_grouping(&m, &c, val->ids, val->n, o->seq_len, 0, (uint64_t)o->common.seed + 2, &r.grouping);
             lm_cache_free(&c, &m);
-            printf("the trained router on validation text, %ld batches of %d windows: load cv %.3f, max/mean %.3f per "
-                   "batch; the same choices dealt at random into groups as large: cv %.3f, max/mean %.3f\n",
-                   r.grouping.groups, o->batch, r.grouping.cv_batches, r.grouping.max_mean_batches,
-                   r.grouping.cv_shuffled, r.grouping.max_mean_shuffled);
+            const LoadGrouping *g[2] = {&r.grouping_train, &r.grouping};
+            for (int i = 0; i < 2; i++)
+                printf("the trained router on %s text, %ld batches of %d windows: load cv %.3f, max/mean %.3f per "
+                       "batch; the same choices dealt at random into groups as large: cv %.3f, max/mean %.3f\n",
+                       i ? "validation" : "training", g[i]->groups, o->batch, g[i]->cv_batches, g[i]->max_mean_batches,
+                       g[i]->cv_shuffled, g[i]->max_mean_shuffled);
         }
     }
     write_curve(o, &r, &cfg);
@@ -424,8 +430,11 @@ int main(int argc, char **argv) {
                    MODELS[r->which], r->last_cv, MODELS[r->which], r->tail_cv, MODELS[r->which], r->last_max_mean,
                    MODELS[r->which], r->tail_max_mean, MODELS[r->which], r->last_drop, MODELS[r->which], r->dead);
         if (r->grouping.groups)
-            printf(" %s_val_batch_max_mean=%.3f %s_val_shuffled_max_mean=%.3f", MODELS[r->which],
-                   r->grouping.max_mean_batches, MODELS[r->which], r->grouping.max_mean_shuffled);
+            printf(" %s_train_batch_max_mean=%.3f %s_train_shuffled_max_mean=%.3f %s_val_batch_max_mean=%.3f "
+                   "%s_val_shuffled_max_mean=%.3f",
+                   MODELS[r->which], r->grouping_train.max_mean_batches, MODELS[r->which],
+                   r->grouping_train.max_mean_shuffled, MODELS[r->which], r->grouping.max_mean_batches,
+                   MODELS[r->which], r->grouping.max_mean_shuffled);
     }
     printf(" aux=%g bias_balance=%g seconds=%.1f\n", (double)o.aux, (double)o.bias_rate, now_seconds() - t0);
     for (int i = 0; i < n_runs; i++) lmcurve_free(&res[i].curve);

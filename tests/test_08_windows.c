@@ -2,7 +2,8 @@
 // pieces only, long sentences cut into overlapping windows where every word has exactly
 // one home (its most central window, checked for every word), words that tokenize
 // to nothing, and document context: rows filled with the neighbouring sentences of the
-// same document, whole words only, their words without a home.
+// same document, whole words only, their words without a home; where words begin, and
+// whole-word masking.
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <math.h>
@@ -244,6 +245,10 @@ Test(ch08_windows, document_context_by_hand) {
         cr_assert_eq(homes, set.sent_start[row + 1] - set.sent_start[row], "row %d: context words have no home", row);
     }
     cr_assert_eq(r.context_pieces, 1 + 5 + 1 + 1 + 3);
+    // `first` marks where every word of a row begins, the context's too (the whole-word
+    // mask reads it); row 1: [CLS] w2 ##w3 | w4 | w5 ##w6 ##w7 [SEP]
+    const unsigned char want_first[8] = {0, 1, 0, 1, 1, 0, 0, 0};
+    for (int t = 0; t < 16; t++) cr_assert_eq(r.first[16 + t], t < 8 ? want_first[t] : 0, "row 1 token %d", t);
     check_windows(&set, &r, 16);
     check_homes_are_most_central(&set, &wp, &r, 16);
     nerrows_free(&r), conll_free(&set), wordpiece_free(&wp);
@@ -334,19 +339,6 @@ Test(ch08_windows, document_context_stays_in_its_document) {
             }
     cr_assert_gt(with_context, 50, "the loops must reach rows with context (%ld)", with_context);
     idlist_free(&stream), free(word_start), conll_free(&set), wordpiece_free(&wp);
-}
-
-// `first` marks where every word of a row begins, the context's words too: the whole-word
-// mask below reads it.
-Test(ch08_windows, first_marks_each_words_first_piece_context_too) {
-    WordPiece wp = toy_vocab();
-    ConllSet set = conll_from_text("-DOCSTART- O\n\nw1 O\nw2w3 B-PER\n\nw4 O\n\nw5w6w7 B-ORG\nw8 O\n");
-    NerRows r;
-    nerrows_build(&r, &set, &wp, 16, 0, 8);
-    // row 1: [CLS] w2 ##w3 | w4 | w5 ##w6 ##w7 [SEP], the context in document_context_by_hand
-    const unsigned char want[8] = {0, 1, 0, 1, 1, 0, 0, 0};
-    for (int t = 0; t < 16; t++) cr_assert_eq(r.first[16 + t], t < 8 ? want[t] : 0, "token %d", t);
-    nerrows_free(&r), conll_free(&set), wordpiece_free(&wp);
 }
 
 // Whole-word masking (08.4): a word's pieces are masked together or not at all, at about

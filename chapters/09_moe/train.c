@@ -45,6 +45,15 @@ double lm_evaluate(Lm *m, LmCache *c, const int *stream, long n, int T, int max_
     return total / (double)windows;
 }
 
+// Adds the cv and max/mean of the loads of `groups` consecutive groups of `size` choices.
+static void group_stats(const int *choices, long groups, long size, int E, double *cv, double *max_mean) {
+    for (long g = 0; g < groups; g++) {
+        long load[MOE_MAX_EXPERTS] = {0};
+        for (long i = 0; i < size; i++) load[choices[g * size + i]]++;
+        *cv += load_cv(load, E), *max_mean += load_max_mean(load, E);
+    }
+}
+
 void lm_load_grouping(Lm *m, LmCache *c, const int *stream, long n, int T, int windows, uint64_t seed,
                       LoadGrouping *out) {
     memset(out, 0, sizeof *out);
@@ -65,21 +74,14 @@ void lm_load_grouping(Lm *m, LmCache *c, const int *stream, long n, int T, int w
         for (int b = 0; b < B; b++)
             memcpy(ids + (size_t)b * (T + 1), stream + (long)order[g * B + b] * T, sizeof(int) * (T + 1));
         lm_forward(m, c, ids, NULL, B, T);
-        for (int l = 0; l < L; l++) {
-            long load[MOE_MAX_EXPERTS] = {0};
-            int *dst = pool + ((size_t)l * groups + g) * per_group;
-            for (long i = 0; i < per_group; i++) dst[i] = c->moe[l].choice[i], load[dst[i]]++;
-            out->cv_batches += load_cv(load, E), out->max_mean_batches += load_max_mean(load, E);
-        }
+        for (int l = 0; l < L; l++)
+            memcpy(pool + ((size_t)l * groups + g) * per_group, c->moe[l].choice, sizeof(int) * (size_t)per_group);
     }
-    for (int l = 0; l < L; l++) {
+    for (int l = 0; l < L; l++) {   // as the batches held them, then dealt at random
         int *choices = pool + (size_t)l * groups * per_group;
+        group_stats(choices, groups, per_group, E, &out->cv_batches, &out->max_mean_batches);
         rng_shuffle(&rng, choices, (int)(groups * per_group));
-        for (long g = 0; g < groups; g++) {
-            long load[MOE_MAX_EXPERTS] = {0};
-            for (long i = 0; i < per_group; i++) load[choices[g * per_group + i]]++;
-            out->cv_shuffled += load_cv(load, E), out->max_mean_shuffled += load_max_mean(load, E);
-        }
+        group_stats(choices, groups, per_group, E, &out->cv_shuffled, &out->max_mean_shuffled);
     }
     const double count = (double)L * groups;
     out->cv_batches /= count, out->max_mean_batches /= count, out->cv_shuffled /= count, out->max_mean_shuffled /= count;

@@ -119,10 +119,11 @@ Test(ch09_train, the_balancing_bias_evens_out_the_load, .timeout = 120) {
     lmcurve_free(&plain), lmcurve_free(&biased);
 }
 
-// lm_load_grouping (09.5): the same choices counted per batch of windows and dealt at
+// lm_load_grouping (09.5): the same choices counted per group of windows and dealt at
 // random into groups as large. Windows that each repeat one token route alike within a
-// window, so batches of two windows are far more uneven than random groups; with one
-// group the two countings hold the same choices and agree exactly.
+// window, so groups of a few windows are far more uneven than random groups, and less
+// so the more windows a group holds; with one group the two countings hold the same
+// choices and agree exactly.
 Test(ch09_train, load_grouping_separates_the_batches_content_from_chance, .timeout = 60) {
     enum { T = 24, WINDOWS = 160 };
     int *stream = xmalloc(sizeof(int) * (WINDOWS * T + 1));
@@ -131,15 +132,22 @@ Test(ch09_train, load_grouping_separates_the_batches_content_from_chance, .timeo
     pattern_model(&m, 1e-2f, 0);
     LmCache c;
     lm_cache_alloc(&c, &m, 2, T);
-    LoadGrouping g;
-    lm_load_grouping(&m, &c, stream, WINDOWS * T + 1, T, 0, 9, &g);
-    cr_assert_eq(g.groups, WINDOWS / 2);
-    cr_assert(g.max_mean_batches > g.max_mean_shuffled + 0.2, "batches %.3f, shuffled %.3f", g.max_mean_batches,
-              g.max_mean_shuffled);
-    cr_assert(g.cv_batches > g.cv_shuffled + 0.1, "batches %.3f, shuffled %.3f", g.cv_batches, g.cv_shuffled);
-    lm_load_grouping(&m, &c, stream, WINDOWS * T + 1, T, 2, 9, &g);
-    cr_assert_eq(g.groups, 1);
-    cr_assert_eq(g.max_mean_batches, g.max_mean_shuffled);
-    cr_assert_eq(g.cv_batches, g.cv_shuffled);
+    LoadGrouping g[LOAD_SCALES];
+    lm_load_grouping(&m, &c, stream, WINDOWS * T + 1, T, 0, 9, g);
+    for (int s = 0; s < LOAD_SCALES; s++) {
+        cr_assert_eq(g[s].groups, (WINDOWS / 2) >> s, "scale %d", s);
+        cr_assert_eq(g[s].windows_per_group, 2 << s, "scale %d", s);
+        cr_assert(g[s].max_mean_batches > g[s].max_mean_shuffled + 0.1, "scale %d: batches %.3f, shuffled %.3f", s,
+                  g[s].max_mean_batches, g[s].max_mean_shuffled);
+        cr_assert(g[s].cv_batches > g[s].cv_shuffled + 0.05, "scale %d: batches %.3f, shuffled %.3f", s,
+                  g[s].cv_batches, g[s].cv_shuffled);
+        if (s) cr_assert_lt(g[s].max_mean_batches, g[s - 1].max_mean_batches - 0.05, "more windows, more even");
+    }
+    lm_load_grouping(&m, &c, stream, WINDOWS * T + 1, T, 2, 9, g);
+    cr_assert_eq(g[0].groups, 1);
+    cr_assert_eq(g[0].max_mean_batches, g[0].max_mean_shuffled);
+    cr_assert_eq(g[0].cv_batches, g[0].cv_shuffled);
+    cr_assert_eq(g[1].groups, 0, "no group of two batches in one");
+    cr_assert_eq(g[1].max_mean_batches, 0);
     lm_cache_free(&c, &m), lm_free(&m), free(stream);
 }

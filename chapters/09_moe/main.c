@@ -160,8 +160,8 @@ typedef struct {
     int which;
     double val_loss, tok_s, seconds, macs, last_drop, last_cv, last_max_mean, last_entropy;
     double tail_cv, tail_max_mean;   // of the load summed over the whole last 10% (mean over layers)
-    LoadGrouping grouping;           // the trained router's load on validation text, grouped two ways
-    LoadGrouping grouping_train;     // the same on as many random windows of the training text
+    LoadGrouping grouping[LOAD_SCALES];         // the trained router's load on validation text, grouped two ways
+    LoadGrouping grouping_train[LOAD_SCALES];   // the same on as many random windows of the training text
     size_t params_total, params_active;
     int dead;
     LmCurve curve;
@@ -290,15 +290,20 @@ static RunResult run_model(const Opts *o, int which, const WordPiece *wp, const 
             LmCache c;
             lm_cache_alloc(&c, &m, o->batch, o->seq_len);
             lm_load_grouping(&m, &c, train->ids, train->n, o->seq_len, val_windows, (uint64_t)o->common.seed + 2,
-                             &r.grouping_train);
-            lm_load_grouping(&m, &c, val->ids, val->n, o->seq_len, 0, (uint64_t)o->common.seed + 2, &r.grouping);
+                             r.grouping_train);
+            lm_load_grouping(&m, &c, val->ids, val->n, o->seq_len, 0, (uint64_t)o->common.seed + 2, r.grouping);
             lm_cache_free(&c, &m);
-            const LoadGrouping *g[2] = {&r.grouping_train, &r.grouping};
+            printf("the trained router's load per group of windows of %d tokens, as batches hold them and the same "
+                   "choices dealt at random (means over the groups and layers):\n%-10s %8s %7s %10s %10s %10s %10s\n",
+                   o->seq_len, "text", "windows", "groups", "cv", "shuffled", "max/mean", "shuffled");
             for (int i = 0; i < 2; i++)
-                printf("the trained router on %s text, %ld batches of %d windows: load cv %.3f, max/mean %.3f per "
-                       "batch; the same choices dealt at random into groups as large: cv %.3f, max/mean %.3f\n",
-                       i ? "validation" : "training", g[i]->groups, o->batch, g[i]->cv_batches, g[i]->max_mean_batches,
-                       g[i]->cv_shuffled, g[i]->max_mean_shuffled);
+                for (int s = 0; s < LOAD_SCALES; s++) {
+                    const LoadGrouping *g = i ? &r.grouping[s] : &r.grouping_train[s];
+                    if (g->groups)
+                        printf("%-10s %8ld %7ld %10.3f %10.3f %10.3f %10.3f\n", i ? "validation" : "training",
+                               g->windows_per_group, g->groups, g->cv_batches, g->cv_shuffled, g->max_mean_batches,
+                               g->max_mean_shuffled);
+                }
         }
     }
     write_curve(o, &r, &cfg);
@@ -429,12 +434,16 @@ int main(int argc, char **argv) {
             printf(" %s_cv=%.3f %s_tail_cv=%.3f %s_max_mean=%.3f %s_tail_max_mean=%.3f %s_drop=%.4f %s_dead=%d",
                    MODELS[r->which], r->last_cv, MODELS[r->which], r->tail_cv, MODELS[r->which], r->last_max_mean,
                    MODELS[r->which], r->tail_max_mean, MODELS[r->which], r->last_drop, MODELS[r->which], r->dead);
-        if (r->grouping.groups)
+        for (int sc = 0; sc < LOAD_SCALES; sc++) {   // the batch's own size, then 2 and 4 batches together
+            const LoadGrouping *tr = &r->grouping_train[sc], *va = &r->grouping[sc];
+            if (!tr->groups || !va->groups) continue;
+            char key[64];
+            snprintf(key, sizeof key, sc ? "%s_w%ld" : "%s", MODELS[r->which], tr->windows_per_group);
             printf(" %s_train_batch_max_mean=%.3f %s_train_shuffled_max_mean=%.3f %s_val_batch_max_mean=%.3f "
                    "%s_val_shuffled_max_mean=%.3f",
-                   MODELS[r->which], r->grouping_train.max_mean_batches, MODELS[r->which],
-                   r->grouping_train.max_mean_shuffled, MODELS[r->which], r->grouping.max_mean_batches,
-                   MODELS[r->which], r->grouping.max_mean_shuffled);
+                   key, tr->max_mean_batches, key, tr->max_mean_shuffled, key, va->max_mean_batches, key,
+                   va->max_mean_shuffled);
+        }
     }
     printf(" aux=%g bias_balance=%g seconds=%.1f\n", (double)o.aux, (double)o.bias_rate, now_seconds() - t0);
     for (int i = 0; i < n_runs; i++) lmcurve_free(&res[i].curve);

@@ -55,37 +55,43 @@ static void group_stats(const int *choices, long groups, long size, int E, doubl
 }
 
 void lm_load_grouping(Lm *m, LmCache *c, const int *stream, long n, int T, int windows, uint64_t seed,
-                      LoadGrouping *out) {
-    memset(out, 0, sizeof *out);
+                      LoadGrouping out[LOAD_SCALES]) {
+    memset(out, 0, sizeof(LoadGrouping) * LOAD_SCALES);
     if (!m->cfg.moe) return;
     const int L = m->cfg.layers, E = m->cfg.moe_cfg.E, k = m->cfg.moe_cfg.k, B = c->B;
     const int all = (int)((n - 1) / T);
-    const long groups = (windows > 0 && windows < all ? windows : all) / B;   // whole batches only
-    if (groups < 1) DIE("lm_load_grouping: %d windows of %d tokens, fewer than one batch of %d", all, T, B);
-    const long per_group = (long)B * T * k;
+    const long batches = (windows > 0 && windows < all ? windows : all) / B;   // whole batches only
+    if (batches < 1) DIE("lm_load_grouping: %d windows of %d tokens, fewer than one batch of %d", all, T, B);
+    const long per_batch = (long)B * T * k;
     Rng rng;
     rng_seed(&rng, seed);
     int *order = xmalloc(sizeof(int) * (size_t)all);
     for (int w = 0; w < all; w++) order[w] = w;
     rng_shuffle(&rng, order, all);
     int *ids = xmalloc(sizeof(int) * (size_t)B * (T + 1));
-    int *pool = xmalloc(sizeof(int) * (size_t)(L * groups * per_group));   // [layer][group][choice]
-    for (long g = 0; g < groups; g++) {
+    int *pool = xmalloc(sizeof(int) * (size_t)(L * batches * per_batch));   // [layer][batch][choice]
+    for (long g = 0; g < batches; g++) {
         for (int b = 0; b < B; b++)
             memcpy(ids + (size_t)b * (T + 1), stream + (long)order[g * B + b] * T, sizeof(int) * (T + 1));
         lm_forward(m, c, ids, NULL, B, T);
         for (int l = 0; l < L; l++)
-            memcpy(pool + ((size_t)l * groups + g) * per_group, c->moe[l].choice, sizeof(int) * (size_t)per_group);
+            memcpy(pool + ((size_t)l * batches + g) * per_batch, c->moe[l].choice, sizeof(int) * (size_t)per_batch);
     }
+    for (int s = 0; s < LOAD_SCALES; s++) out[s].groups = batches >> s, out[s].windows_per_group = (long)B << s;
     for (int l = 0; l < L; l++) {   // as the batches held them, then dealt at random
-        int *choices = pool + (size_t)l * groups * per_group;
-        group_stats(choices, groups, per_group, E, &out->cv_batches, &out->max_mean_batches);
-        rng_shuffle(&rng, choices, (int)(groups * per_group));
-        group_stats(choices, groups, per_group, E, &out->cv_shuffled, &out->max_mean_shuffled);
+        int *choices = pool + (size_t)l * batches * per_batch;
+        for (int s = 0; s < LOAD_SCALES; s++)
+            group_stats(choices, out[s].groups, per_batch << s, E, &out[s].cv_batches, &out[s].max_mean_batches);
+        rng_shuffle(&rng, choices, (int)(batches * per_batch));
+        for (int s = 0; s < LOAD_SCALES; s++)
+            group_stats(choices, out[s].groups, per_batch << s, E, &out[s].cv_shuffled, &out[s].max_mean_shuffled);
     }
-    const double count = (double)L * groups;
-    out->cv_batches /= count, out->max_mean_batches /= count, out->cv_shuffled /= count, out->max_mean_shuffled /= count;
-    out->groups = groups;
+    for (int s = 0; s < LOAD_SCALES; s++) {
+        const double count = (double)L * out[s].groups;
+        if (count == 0) continue;
+        out[s].cv_batches /= count, out[s].max_mean_batches /= count;
+        out[s].cv_shuffled /= count, out[s].max_mean_shuffled /= count;
+    }
     free(order), free(ids), free(pool);
 }
 

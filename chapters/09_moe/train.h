@@ -58,16 +58,19 @@ double lm_evaluate(Lm *m, LmCache *c, const int *stream, long n, int T, int max_
 // What the batches' content adds to the per-step load (README 09.5). The trained
 // router reads `windows` windows of the stream (0: all) in a random order, in c's
 // batches of c->B windows, as training draws them, and each MoE layer's choices are
-// counted twice: per batch of windows, and dealt at random into groups of the same size
-// (B T k choices). The router, the tokens and their choices are the same both ways;
-// only which choices share a group differs. Means over the groups and the MoE layers.
+// counted twice: per group of windows, and dealt at random into groups of the same
+// size. The router, the tokens and their choices are the same both ways; only which
+// choices share a group differs. out[s] groups 2^s consecutive batches (B 2^s windows,
+// the batch of a run with a 2^s times larger batch); its means are over the groups and
+// the MoE layers, and it holds no groups when there are fewer than 2^s batches.
+enum { LOAD_SCALES = 3 };   // groups of 1, 2 and 4 batches
 typedef struct {
     double cv_batches, max_mean_batches;     // grouped as training groups them
     double cv_shuffled, max_mean_shuffled;   // the same choices, dealt at random
-    long groups;                             // groups per layer
+    long groups, windows_per_group;          // groups per layer, and their size
 } LoadGrouping;
 void lm_load_grouping(Lm *m, LmCache *c, const int *stream, long n, int T, int windows, uint64_t seed,
-                      LoadGrouping *out);
+                      LoadGrouping out[LOAD_SCALES]);
 
 // Trains m; val may be NULL. log (may be NULL) gets a line per point.
 void lm_train(Lm *m, const int *stream, long n, const int *val, long n_val, const LmTrainOpts *o, LmCurve *curve,

@@ -25,7 +25,7 @@ typedef struct {
     CommonOpts common;
     const char *vocab, *model;
     int cost, bench_k, layers, width, heads, ffn, experts, batch, seq_len, log_every, eval_every, eval_max, noisy;
-    int steps, warmup;
+    int steps, warmup, grouping;
     float capacity, aux, z, bias_rate, lr, dropout, weight_decay, clip;
 } Opts;
 
@@ -283,15 +283,19 @@ static RunResult run_model(const Opts *o, int which, const WordPiece *wp, const 
                "max/mean %.3f (%.3f summed), dropped %.2f%%, entropy %.3f nats (uniform %.3f), dead experts %d of %d\n",
                r.last_cv, r.tail_cv, r.last_max_mean, r.tail_max_mean, 100 * r.last_drop, r.last_entropy, log((double)cfg.moe_cfg.E),
                r.dead, cfg.layers * cfg.moe_cfg.E);
+        // the same number of windows of each text: --grouping-windows, or all of validation if fewer
         const int val_windows = (int)((val->n - 1) / o->seq_len);
-        if (val_windows < o->batch) {
+        const int windows = val_windows < o->grouping ? val_windows : o->grouping;
+        if (o->grouping == 0) {
+            // skipped (--grouping-windows 0)
+        } else if (windows < o->batch) {
             printf("(the validation text holds less than one batch of windows: no load by grouping)\n");
         } else {
             LmCache c;
             lm_cache_alloc(&c, &m, o->batch, o->seq_len);
-            lm_load_grouping(&m, &c, train->ids, train->n, o->seq_len, val_windows, (uint64_t)o->common.seed + 2,
+            lm_load_grouping(&m, &c, train->ids, train->n, o->seq_len, windows, (uint64_t)o->common.seed + 2,
                              r.grouping_train);
-            lm_load_grouping(&m, &c, val->ids, val->n, o->seq_len, 0, (uint64_t)o->common.seed + 2, r.grouping);
+            lm_load_grouping(&m, &c, val->ids, val->n, o->seq_len, windows, (uint64_t)o->common.seed + 2, r.grouping);
             lm_cache_free(&c, &m);
             printf("the trained router's load per group of windows of %d tokens, as batches hold them and the same "
                    "choices dealt at random (means over the groups and layers):\n%-10s %8s %7s %10s %10s %10s %10s\n",
@@ -315,8 +319,8 @@ int main(int argc, char **argv) {
     double t0 = now_seconds();
     Opts o = {.common = {.seed = 1, .out = "build/ch09"}, .model = "all", .layers = 4, .width = 128, .heads = 4,
               .ffn = 512, .experts = 8, .batch = 16, .seq_len = 128, .log_every = 50, .eval_every = 250,
-              .eval_max = 256, .steps = 1500, .warmup = 150, .capacity = 1.25f, .aux = 1e-2f, .z = 1e-3f, .lr = 1e-3f,
-              .dropout = 0.0f, .weight_decay = 0.1f, .clip = 1.0f};
+              .eval_max = 256, .grouping = 1024, .steps = 1500, .warmup = 150, .capacity = 1.25f, .aux = 1e-2f,
+              .z = 1e-3f, .lr = 1e-3f, .dropout = 0.0f, .weight_decay = 0.1f, .clip = 1.0f};
     Flag flags[] = {
         COMMON_FLAGS(o.common),
         {"vocab", FLAG_STRING, &o.vocab, "chapter 07's vocab.txt (default: OUT/../ch07/checkpoint/vocab.txt)"},
@@ -345,6 +349,8 @@ int main(int argc, char **argv) {
         {"log-every", FLAG_INT, &o.log_every, "steps between points of the curves"},
         {"eval-every", FLAG_INT, &o.eval_every, "steps between validation losses (a multiple of --log-every)"},
         {"eval-max", FLAG_INT, &o.eval_max, "validation windows of the curve's points (0: all; the final loss uses all)"},
+        {"grouping-windows", FLAG_INT, &o.grouping,
+         "windows of each text the trained router reads to tell the batches' content from chance (09.5; 0: skip)"},
     };
     // quick mode's defaults, before the flags: a flag given beside --quick wins
     if (cli_flag_given(argc, argv, "quick")) {   // the samples and chapter 07's quick vocabulary
@@ -368,6 +374,7 @@ int main(int argc, char **argv) {
     cli_require(o.log_every >= 1 && o.eval_every >= 0 && o.eval_every % o.log_every == 0 && o.eval_max >= 0,
                 "--log-every >= 1, --eval-every a multiple of it, --eval-max >= 0");
     cli_require(o.batch >= 1 && o.seq_len >= 2 && o.ffn >= 2, "--batch >= 1, --seq-len >= 2, --ffn >= 2");
+    cli_require(o.grouping >= 0, "--grouping-windows >= 0");
     cli_require(o.lr > 0 && o.lr < 1 && o.clip > 0 && o.weight_decay >= 0, "--lr in (0,1), --clip > 0");
     {   // the MoE settings, checked before any data is read
         char err[512];

@@ -319,7 +319,7 @@ int main(int argc, char **argv) {
     double t0 = now_seconds();
     Opts o = {.common = {.seed = 1, .out = "build/ch09"}, .model = "all", .layers = 4, .width = 128, .heads = 4,
               .ffn = 512, .experts = 8, .batch = 16, .seq_len = 128, .log_every = 50, .eval_every = 250,
-              .eval_max = 256, .grouping = 1024, .steps = 1500, .warmup = 150, .capacity = 1.25f, .aux = 1e-2f,
+              .eval_max = 256, .grouping = 512, .steps = 1500, .warmup = 150, .capacity = 1.25f, .aux = 1e-2f,
               .z = 1e-3f, .lr = 1e-3f, .dropout = 0.0f, .weight_decay = 0.1f, .clip = 1.0f};
     Flag flags[] = {
         COMMON_FLAGS(o.common),

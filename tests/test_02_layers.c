@@ -4,6 +4,7 @@
 // logits large enough to overflow a naive exp().
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chapters/02_backprop/layers.h"
@@ -60,6 +61,35 @@ Test(ch02_layers, cross_entropy_value_by_hand) {
     float u[4] = {0.3f, 0.3f, 0.3f, 0.3f}, pu[4];
     int t1 = 3;
     cr_assert_float_eq(softmax_xent_forward(pu, u, &t1, 1, 4), logf(4.0f), 1e-6);
+}
+
+// A language model's loss: 64 rows of 2,048 words, enough for the rows to be shared
+// between threads. Each row's probabilities must be softmax_row's, and the loss their
+// mean, summed in row order (the same whatever the thread count); the backward the
+// formula's, row by row.
+Test(ch02_layers, cross_entropy_over_a_large_batch_matches_row_by_row) {
+    enum { B = 64, C = 2048 };
+    float *z = malloc(sizeof(float) * B * C), *p = malloc(sizeof(float) * B * C);
+    float *row = malloc(sizeof(float) * C), *d = calloc((size_t)B * C, sizeof(float));
+    int t[B];
+    Rng rng;
+    rng_seed(&rng, 12);
+    for (int i = 0; i < B * C; i++) z[i] = 3 * rng_normal(&rng);
+    for (int i = 0; i < B; i++) t[i] = (i * 37) % C;
+    const float loss = softmax_xent_forward(p, z, t, B, C);
+    double total = 0;
+    for (int i = 0; i < B; i++) {
+        total += softmax_row(row, z + (size_t)i * C, C) - (double)z[(size_t)i * C + t[i]];
+        cr_assert(!memcmp(row, p + (size_t)i * C, sizeof(float) * C), "row %d differs from softmax_row", i);
+    }
+    cr_assert_eq(loss, (float)(total / B), "loss %.9g, row by row %.9g", loss, total / B);
+    softmax_xent_backward(d, p, t, B, C);
+    for (int i = 0; i < B; i++)
+        for (int c = 0; c < C; c += 97) {
+            const float want = (p[(size_t)i * C + c] - (c == t[i] ? 1.0f : 0.0f)) / B;
+            cr_assert_float_eq(d[(size_t)i * C + c], want, 1e-9f, "d[%d][%d]", i, c);
+        }
+    free(z), free(p), free(row), free(d);
 }
 
 Test(ch02_layers, softmax_is_stable_for_huge_logits) {

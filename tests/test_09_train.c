@@ -137,9 +137,9 @@ Test(ch09_train, load_grouping_separates_the_batches_content_from_chance, .timeo
     for (int s = 0; s < LOAD_SCALES; s++) {
         cr_assert_eq(g[s].groups, (WINDOWS / 2) >> s, "scale %d", s);
         cr_assert_eq(g[s].windows_per_group, 2 << s, "scale %d", s);
-        cr_assert(g[s].max_mean_batches > g[s].max_mean_shuffled + 0.1, "scale %d: batches %.3f, shuffled %.3f", s,
+        cr_assert(g[s].max_mean_batches > g[s].max_mean_shuffled + 0.2, "scale %d: batches %.3f, shuffled %.3f", s,
                   g[s].max_mean_batches, g[s].max_mean_shuffled);
-        cr_assert(g[s].cv_batches > g[s].cv_shuffled + 0.05, "scale %d: batches %.3f, shuffled %.3f", s,
+        cr_assert(g[s].cv_batches > g[s].cv_shuffled + 0.1, "scale %d: batches %.3f, shuffled %.3f", s,
                   g[s].cv_batches, g[s].cv_shuffled);
         if (s) cr_assert_lt(g[s].max_mean_batches, g[s - 1].max_mean_batches - 0.05, "more windows, more even");
     }

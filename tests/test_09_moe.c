@@ -370,3 +370,48 @@ Test(ch09_moe, the_balancing_bias_moves_against_the_load) {
     for (int i = 0; i < 10; i++) cr_assert_eq(m.choice_bias[i], 0.0f, "expert %d moved at the mean", i);
     moe_free(&m);
 }
+
+#ifdef _OPENMP
+#include <omp.h>
+// The experts run side by side and the token loops are shared between threads (09.5,
+// "Speed"); chapter 09's runs are compared bit for bit across thread counts, so one
+// thread and two must give the same output, input gradient and parameter gradients.
+// Big enough for every parallel path to split (N C >= 2^16), top-2 so that a token's two
+// rows can land on two threads, with drops.
+Test(ch09_moe, one_thread_and_two_give_the_same_bits, .timeout = 60) {
+    enum { N = 1024, C = 64, H = 32, E = 8 };
+    MoeConfig cfg = config(E, 2, 1.0f);
+    cfg.renormalize = 1;
+    float *x = xmalloc(sizeof(float) * N * C), *d_y = xmalloc(sizeof(float) * N * C);
+    float *y[2], *d_x[2];
+    Moe m[2];
+    for (int t = 0; t < 2; t++) {
+        Rng rng;
+        rng_seed(&rng, 97);
+        moe_create(&m[t], "moe", &cfg, C, H, &rng);
+        fill_normal(m[t].router_w.data, m[t].router_w.size, 0.5f, &rng);
+        fill_normal(x, (size_t)N * C, 1, &rng), fill_normal(d_y, (size_t)N * C, 1, &rng);
+        MoeCache c;
+        moe_cache_alloc(&c, &m[t], N);
+        // d_x holds something already (backward accumulates): a token's two rows then
+        // add up differently in another order, (d + a) + b != (d + b) + a
+        y[t] = xcalloc((size_t)N * C, sizeof(float)), d_x[t] = xmalloc(sizeof(float) * N * C);
+        fill_normal(d_x[t], (size_t)N * C, 1, &rng);
+        omp_set_num_threads(t + 1);
+        moe_forward(&m[t], &c, y[t], x, N, NULL);
+        cr_assert_gt(c.stats.dropped, 0, "the test wants some dropped choices");
+        moe_backward(&m[t], &c, d_x[t], d_y, x, N);
+        moe_cache_free(&c);
+    }
+    cr_assert_eq(memcmp(y[0], y[1], sizeof(float) * N * C), 0, "y differs with 2 threads");
+    cr_assert_eq(memcmp(d_x[0], d_x[1], sizeof(float) * N * C), 0, "d_x differs with 2 threads");
+    TensorList ps[2] = {{0}, {0}};
+    moe_params(&m[0], &ps[0]), moe_params(&m[1], &ps[1]);
+    for (int i = 0; i < ps[0].count; i++) {
+        const Tensor *a = ps[0].items[i], *b = ps[1].items[i];
+        cr_assert_eq(memcmp(a->grad, b->grad, sizeof(float) * a->size), 0, "%s's grad differs with 2 threads", a->name);
+    }
+    for (int t = 0; t < 2; t++) tensorlist_free(&ps[t]), moe_free(&m[t]), free(y[t]), free(d_x[t]);
+    free(x), free(d_y);
+}
+#endif

@@ -196,13 +196,16 @@ void moe_route(const Moe *m, MoeCache *c, const float *x, int N, Rng *rng) {
     c->expert_start[0] = 0;
     for (int e = 0; e < E; e++) st->kept[e] = fill[e], c->expert_start[e + 1] = c->expert_start[e] + fill[e];
     st->dropped = st->choices - c->expert_start[E];
+    // the dispatch: every kept choice's token row to its place in its expert's batch
+    // (each row is written once, so the tokens can be shared between threads)
+#pragma omp parallel for schedule(static) if ((long)N * C >= (1L << 16))
     for (int n = 0; n < N; n++)
         for (int j = 0; j < k; j++) {
             int *r = &c->row[(size_t)n * k + j];
             if (*r < 0) continue;
             *r += c->expert_start[c->choice[(size_t)n * k + j]];
             c->row_token[*r] = n;
-            memcpy(c->xin + (size_t)*r * C, x + (size_t)n * C, sizeof(float) * C);   // dispatch
+            memcpy(c->xin + (size_t)*r * C, x + (size_t)n * C, sizeof(float) * C);
         }
 
     // 4. the auxiliary losses; load balancing within each group, averaged over groups
@@ -222,8 +225,16 @@ void moe_route(const Moe *m, MoeCache *c, const float *x, int N, Rng *rng) {
     st->z_loss = m->cfg.z_coef * z_sum / N;
 }
 
+// The experts run side by side, one per thread: each reads and writes only its own rows
+// and its own weights and grads, so they need no locks, and a thread runs a whole
+// expert's products (the products' own threads stay idle inside this region: nested
+// regions are inactive by default). One meeting of the threads per layer instead of one
+// per product: with 8 experts of ~256 rows each, the products are too small for two
+// threads to share them well. Any thread count gives the same bits: every product is
+// computed by one thread in the same order as by many.
 void moe_run_experts(const Moe *m, MoeCache *c) {
     const int C = m->C;
+#pragma omp parallel for schedule(dynamic, 1)
     for (int e = 0; e < m->cfg.E; e++) {
         FfnCache v = expert_view(c, e, m->H);
         if (v.N) ffn_forward(&m->experts[e], &v, c->yout + (size_t)c->expert_start[e] * C,
@@ -234,6 +245,7 @@ void moe_run_experts(const Moe *m, MoeCache *c) {
 void moe_combine(const Moe *m, MoeCache *c, float *y, int N) {
     const int k = m->cfg.k, C = m->C;
     memset(y, 0, sizeof(float) * (size_t)N * C);
+#pragma omp parallel for schedule(static) if ((long)N * C >= (1L << 16))
     for (int n = 0; n < N; n++)
         for (int j = 0; j < k; j++) {
             int r = c->row[(size_t)n * k + j];
@@ -254,6 +266,7 @@ double moe_forward(const Moe *m, MoeCache *c, float *y, const float *x, int N, R
 void moe_combine_backward(const Moe *m, MoeCache *c, const float *d_y, int N) {
     const int k = m->cfg.k, C = m->C;
     memset(c->d_gate, 0, sizeof(float) * (size_t)N * k);
+#pragma omp parallel for schedule(static) if ((long)N * C >= (1L << 16))
     for (int n = 0; n < N; n++)
         for (int j = 0; j < k; j++) {
             int r = c->row[(size_t)n * k + j];
@@ -268,6 +281,7 @@ void moe_combine_backward(const Moe *m, MoeCache *c, const float *d_y, int N) {
 void moe_run_experts_backward(Moe *m, MoeCache *c) {
     const int C = m->C;
     memset(c->d_xin, 0, sizeof(float) * (size_t)c->expert_start[m->cfg.E] * C);
+#pragma omp parallel for schedule(dynamic, 1)   // side by side, as in moe_run_experts
     for (int e = 0; e < m->cfg.E; e++) {
         FfnCache v = expert_view(c, e, m->H);
         size_t at = (size_t)c->expert_start[e] * C;
@@ -278,11 +292,23 @@ void moe_run_experts_backward(Moe *m, MoeCache *c) {
 void moe_router_backward(Moe *m, MoeCache *c, float *d_x, const float *x, int N) {
     const int E = m->cfg.E, k = m->cfg.k, C = m->C;
     const int gs = m->cfg.group_size > 0 ? m->cfg.group_size : N, G = N / gs;
-    // the dispatch's transpose: each row's input gradient back to its token
-    for (int r = 0; r < c->expert_start[E]; r++) {
-        float *dx = d_x + (size_t)c->row_token[r] * C;
-        const float *dxin = c->d_xin + (size_t)r * C;
-        for (int i = 0; i < C; i++) dx[i] += dxin[i];
+    // the dispatch's transpose: each row's input gradient back to its token. Shared out
+    // by token, not by row (two rows of one token on two threads would race), each
+    // token's rows added in row order, so any thread count gives the same sums.
+#pragma omp parallel for schedule(static) if ((long)N * C >= (1L << 16))
+    for (int n = 0; n < N; n++) {
+        int rows[MOE_MAX_EXPERTS], kept = 0;
+        for (int j = 0; j < k; j++) {   // insertion sort of the kept rows (k is tiny)
+            int r = c->row[(size_t)n * k + j], at = kept;
+            if (r < 0) continue;
+            while (at > 0 && rows[at - 1] > r) rows[at] = rows[at - 1], at--;
+            rows[at] = r, kept++;
+        }
+        float *dx = d_x + (size_t)n * C;
+        for (int l = 0; l < kept; l++) {
+            const float *dxin = c->d_xin + (size_t)rows[l] * C;
+            for (int i = 0; i < C; i++) dx[i] += dxin[i];
+        }
     }
     // the gates into d p: g_j = p_{e_j}, or p_{e_j} / S with S = sum_l p_{e_l}, whose
     // derivative is (delta_jl - g_j) / S: d p_{e_l} = (d g_l - sum_j d g_j g_j) / S

@@ -75,6 +75,26 @@ Test(ch06_gelu, values_by_hand) {
     cr_assert_float_eq(d_u[1], 0.8413447f + 0.2419707f, 1e-6);   // Phi(1) + phi(1)
 }
 
+// The written-out exp and erf (ffn.c) against libm's, in double, over a grid long
+// enough for the vector loop, and far enough out that e^{-u^2/2} underflows (|u| > 13.2:
+// the clamp at -87 must give 0, not the garbage a wrapped exponent field would).
+Test(ch06_gelu, matches_erf_from_minus_40_to_40) {
+    enum { N = 8001 };
+    float *u = xmalloc(sizeof(float) * N), *y = xmalloc(sizeof(float) * N), *d_u = xcalloc(N, sizeof(float));
+    float *ones = xmalloc(sizeof(float) * N);
+    for (int i = 0; i < N; i++) u[i] = -40.0f + 0.01f * (float)i, ones[i] = 1;
+    gelu_forward(y, u, N);
+    gelu_backward(d_u, ones, u, N);
+    for (int i = 0; i < N; i++) {
+        double cdf = 0.5 * (1 + erf(u[i] / sqrt(2.0))), pdf = exp(-0.5 * (double)u[i] * u[i]) / 2.5066282746310002;   // sqrt(2 pi)
+        double bound = 1e-6 * fmax(1.0, fabs(u[i]));   // A&S: |erf error| <= 1.5e-7, times |u|
+        cr_assert_leq(fabs(y[i] - u[i] * cdf), bound, "gelu(%g) = %g, want %g", u[i], y[i], u[i] * cdf);
+        cr_assert_leq(fabs(d_u[i] - (cdf + u[i] * pdf)), bound, "gelu'(%g) = %g, want %g", u[i], d_u[i],
+                      cdf + u[i] * pdf);
+    }
+    free(u), free(y), free(d_u), free(ones);
+}
+
 typedef struct {
     Ffn *f;
     FfnCache *c;

@@ -13,13 +13,27 @@
 
 // GELU needs erf and exp for millions of activations per step (chapter 07's BERT: 4M
 // per layer). libm's erff and expf are calls the compiler cannot vectorise; written
-// out as below, the loops run 16 floats at a time. Both are accurate to float:
+// out as below, the loops run 8 (AVX2) or 16 (AVX-512) floats at a time. Both are
+// accurate to float:
 //
 // exp(x), x <= 0: x = n ln 2 + r with n an integer and |r| <= ln(2)/2, so
 //   e^x = 2^n e^r, with e^r from its Taylor series to r^6 (relative error below
 //   r^7/7! < 1.2e-7) and 2^n written straight into a float's exponent bits.
 static inline float exp_nonpositive(float x) {
-    x = x < -87.0f ? -87.0f : x;   // below, e^x is no longer a normal float: 0 is as good
+    // Below -87, e^x is no longer a normal float: 0 is as good. The clamp is done on the
+    // bits: a non-positive float's bits, read as an unsigned integer, grow as it goes
+    // down, so min(bits, bits of -87) is the clamp (the same result for every x <= 0,
+    // checked over all of them). Why not `x < -87 ? -87 : x`: gcc then folds the
+    // clamped branch to constants and, without AVX-512's masks, gives up vectorising
+    // the loop ("control flow in loop"); measured on an AVX2 machine, GELU ran 1 float
+    // at a time and took 11% of chapter 09's training step.
+    union {
+        float value;
+        uint32_t bits;
+    } clamp = {.value = x};
+    const uint32_t minus_87 = 0xC2AE0000u;
+    clamp.bits = clamp.bits > minus_87 ? minus_87 : clamp.bits;
+    x = clamp.value;
     // n = round(x / ln 2): adding 1.5 * 2^23 leaves no bits for a fraction, so the sum
     // is rounded to an integer (and floorf would not vectorise without -ffast-math)
     float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;

@@ -340,9 +340,11 @@ void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float
     int use_threads = 1;
 #ifdef _OPENMP
     // threads > 0 is an order (the tests use it to run two threads on small shapes);
-    // 0 means: all cores for large products, one thread below PARALLEL_MIN_WORK
+    // 0 means: all cores for large products, one thread below PARALLEL_MIN_WORK, and
+    // one inside a caller's parallel region (chapter 09's experts side by side: with
+    // nesting switched on, each would start a team of its own, more threads than cores)
     use_threads = threads > 0 ? threads : omp_get_max_threads();
-    if (threads <= 0 && (double)M * N * K < (double)PARALLEL_MIN_WORK) use_threads = 1;
+    if (threads <= 0 && ((double)M * N * K < (double)PARALLEL_MIN_WORK || omp_in_parallel())) use_threads = 1;
 #endif
     (void)threads;
     const int mr = kern->mr, nr = kern->nr;

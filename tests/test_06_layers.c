@@ -77,7 +77,7 @@ Test(ch06_gelu, values_by_hand) {
 
 // The written-out exp and erf (ffn.c) against libm's, in double, over a grid long
 // enough for the vector loop, and far enough out that e^{-u^2/2} underflows (|u| > 13.2:
-// the clamp at -87 must give 0, not the garbage a wrapped exponent field would).
+// the clamp at -87 must give about 1.6e-38, not the garbage of a wrapped exponent field).
 Test(ch06_gelu, matches_erf_from_minus_40_to_40) {
     enum { N = 8001 };
     float *u = xmalloc(sizeof(float) * N), *y = xmalloc(sizeof(float) * N), *d_u = xcalloc(N, sizeof(float));

@@ -371,6 +371,43 @@ Test(ch09_moe, the_balancing_bias_moves_against_the_load) {
     moe_free(&m);
 }
 
+// moe_router_backward hands each row's input gradient back to its token, shared out by
+// token; a token's rows must be added in row order, as a plain loop over the rows adds
+// them (floating-point addition is not associative: another order gives other bits,
+// and a run would no longer match an earlier one). With both auxiliary losses off and
+// the gates' gradient set to zero, the router adds exact zeros, so d_x must equal that
+// loop's, bit for bit.
+Test(ch09_moe, the_dispatch_transpose_adds_a_tokens_rows_in_row_order) {
+    enum { N = 1024, C = 64, H = 16, E = 8 };
+    MoeConfig cfg = config(E, 2, 1.0f);
+    cfg.aux_coef = 0, cfg.z_coef = 0;
+    Rng rng;
+    rng_seed(&rng, 98);
+    Moe m;
+    moe_create(&m, "moe", &cfg, C, H, &rng);
+    fill_normal(m.router_w.data, m.router_w.size, 0.5f, &rng);
+    MoeCache c;
+    moe_cache_alloc(&c, &m, N);
+    const size_t NC = (size_t)N * C;
+    float *x = xmalloc(sizeof(float) * NC), *y = xmalloc(sizeof(float) * NC), *d_y = xmalloc(sizeof(float) * NC);
+    float *d_x = xmalloc(sizeof(float) * NC), *want = xmalloc(sizeof(float) * NC);
+    fill_normal(x, NC, 1, &rng), fill_normal(d_y, NC, 1, &rng), fill_normal(d_x, NC, 1, &rng);
+    memcpy(want, d_x, sizeof(float) * NC);
+    moe_forward(&m, &c, y, x, N, NULL);
+    moe_combine_backward(&m, &c, d_y, N);
+    moe_run_experts_backward(&m, &c);
+    memset(c.d_gate, 0, sizeof(float) * N * 2);
+    moe_router_backward(&m, &c, d_x, x, N);
+    int second_first = 0;   // tokens whose second choice has the lower row: order matters
+    for (int n = 0; n < N; n++) second_first += c.row[2 * n + 1] >= 0 && c.row[2 * n + 1] < c.row[2 * n];
+    cr_assert_gt(second_first, 100, "the test wants tokens whose rows come in the other order");
+    for (int r = 0; r < c.expert_start[E]; r++)
+        for (int i = 0; i < C; i++) want[(size_t)c.row_token[r] * C + i] += c.d_xin[(size_t)r * C + i];
+    for (size_t i = 0; i < NC; i++)
+        cr_assert_eq(memcmp(&d_x[i], &want[i], sizeof(float)), 0, "d_x[%zu] = %.9g, row by row %.9g", i, d_x[i], want[i]);
+    free(x), free(y), free(d_y), free(d_x), free(want), moe_cache_free(&c), moe_free(&m);
+}
+
 #ifdef _OPENMP
 #include <omp.h>
 // The experts run side by side and the token loops are shared between threads (09.5,

@@ -20,20 +20,24 @@
 //   e^x = 2^n e^r, with e^r from its Taylor series to r^6 (relative error below
 //   r^7/7! < 1.2e-7) and 2^n written straight into a float's exponent bits.
 static inline float exp_nonpositive(float x) {
-    // Below -87, e^x is no longer a normal float: 0 is as good. The clamp is done on the
-    // bits: a non-positive float's bits, read as an unsigned integer, grow as it goes
-    // down, so min(bits, bits of -87) is the clamp (the same result for every x <= 0,
-    // checked over all of them). Why not `x < -87 ? -87 : x`: gcc then folds the
-    // clamped branch to constants and, without AVX-512's masks, gives up vectorising
-    // the loop ("control flow in loop"); measured on an AVX2 machine, GELU ran 1 float
-    // at a time and took 11% of chapter 09's training step.
+    // The clamp at -87: below, n would fall under -126 and n + 127 would no longer fit
+    // in the exponent field (e^-87 = 1.6e-38 is about the smallest normal float, and
+    // the tails of GELU need nothing smaller). It is done on the bits: a float is stored
+    // as sign and magnitude, so among floats with the sign bit set, a larger magnitude
+    // reads as a larger unsigned integer, and min(bits, bits of -87) is the clamp for
+    // every x <= 0 (-0 and denormals pass unchanged, -inf becomes -87; a NaN with the
+    // sign bit set becomes -87 too, and the u of GELU carries the NaN through anyway).
+    // Why not `x < -87 ? -87 : x`: gcc (12) then works out the whole formula for the
+    // x = -87 case in advance, which leaves a branch in the loop, and without AVX-512's
+    // masked instructions it gives up vectorising ("control flow in loop"). Measured on
+    // an AVX2 machine: GELU ran one float at a time and took 11% of chapter 09's step.
     union {
         float value;
         uint32_t bits;
-    } clamp = {.value = x};
+    } x_bits = {.value = x};
     const uint32_t minus_87 = 0xC2AE0000u;
-    clamp.bits = clamp.bits > minus_87 ? minus_87 : clamp.bits;
-    x = clamp.value;
+    x_bits.bits = x_bits.bits > minus_87 ? minus_87 : x_bits.bits;
+    x = x_bits.value;
     // n = round(x / ln 2): adding 1.5 * 2^23 leaves no bits for a fraction, so the sum
     // is rounded to an integer (and floorf would not vectorise without -ffast-math)
     float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;

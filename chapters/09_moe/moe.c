@@ -226,15 +226,17 @@ void moe_route(const Moe *m, MoeCache *c, const float *x, int N, Rng *rng) {
 }
 
 // The experts run side by side, one per thread: each reads and writes only its own rows
-// and its own weights and grads, so they need no locks, and a thread runs a whole
-// expert's products (the products' own threads stay idle inside this region: nested
-// regions are inactive by default). One meeting of the threads per layer instead of one
-// per product: with 8 experts of ~256 rows each, the products are too small for two
-// threads to share them well. Any thread count gives the same bits: every product is
-// computed by one thread in the same order as by many.
+// and its own weights and grads, so they need no locks. With 8 experts of ~256 rows each
+// the products are too small for two threads to share them well; a whole expert per
+// thread meets the threads once per layer instead of once per product. The parallel
+// regions inside (matmul's, GELU's) are nested in this one, and OpenMP runs a nested
+// region on the thread that meets it unless nesting is switched on (OMP_MAX_ACTIVE_LEVELS
+// > 1, OMP_NESTED, a list in OMP_NUM_THREADS); matmul also checks omp_in_parallel(). Any
+// thread count gives the same bits: every product is computed by one thread in the same
+// order as by many. A single expert keeps the threads for its products.
 void moe_run_experts(const Moe *m, MoeCache *c) {
     const int C = m->C;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (m->cfg.E > 1)
     for (int e = 0; e < m->cfg.E; e++) {
         FfnCache v = expert_view(c, e, m->H);
         if (v.N) ffn_forward(&m->experts[e], &v, c->yout + (size_t)c->expert_start[e] * C,
@@ -281,7 +283,7 @@ void moe_combine_backward(const Moe *m, MoeCache *c, const float *d_y, int N) {
 void moe_run_experts_backward(Moe *m, MoeCache *c) {
     const int C = m->C;
     memset(c->d_xin, 0, sizeof(float) * (size_t)c->expert_start[m->cfg.E] * C);
-#pragma omp parallel for schedule(dynamic, 1)   // side by side, as in moe_run_experts
+#pragma omp parallel for schedule(dynamic, 1) if (m->cfg.E > 1)   // side by side, as in moe_run_experts
     for (int e = 0; e < m->cfg.E; e++) {
         FfnCache v = expert_view(c, e, m->H);
         size_t at = (size_t)c->expert_start[e] * C;

@@ -61,20 +61,17 @@ void tanh_backward(float *d_x, const float *d_y, const float *y, int n) {
 // logits like 1000 do not overflow to Inf. Returns log sum_c exp(z_c) = max +
 // log sum exp(z - max), in double (the loss subtracts a logit from it).
 double softmax_row(float *probs, const float *z, int C) {
-    // the largest logit, found 8 or 16 at a time: a maximum is exact in any order (a tie
-    // of -0 and +0 may come out either way, and z - z_max, exp and z_max + log sum give
-    // the same values for both; with a NaN among the logits every prob is NaN either way)
-    float z_max = z[0];
-#pragma omp simd reduction(max : z_max)
-    for (int c = 1; c < C; c++) z_max = z[c] > z_max ? z[c] : z_max;
+    float max = z[0];
+    for (int c = 1; c < C; c++)
+        if (z[c] > max) max = z[c];
     double sum = 0.0;
     for (int c = 0; c < C; c++) {
-        probs[c] = expf(z[c] - z_max);
+        probs[c] = expf(z[c] - max);
         sum += probs[c];
     }
     float inv = (float)(1.0 / sum);
     for (int c = 0; c < C; c++) probs[c] *= inv;
-    return (double)z_max + log(sum);
+    return (double)max + log(sum);
 }
 
 // logits (B,C) -> probs (B,C)

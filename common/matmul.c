@@ -88,8 +88,12 @@ _Static_assert(MC >= 16, "MC must hold at least one sliver of every kernel (MR <
 #define P_NR 8
 #define P_NAME "portable 4x8"
 #endif
-static void kernel_portable(int kc, const float *restrict a, const float *restrict b,
-                            float *restrict c, long ldc) {
+// Every kernel comes twice: adding its tile to C (`c += tile`), and writing it (`c =
+// tile`) for the first K block of a product with beta = 0, so that C is never read
+// and needs no zeroing pass first. One inline body serves both; `add_to_c` is a
+// constant in each caller, and the compiler keeps only its branch.
+static inline void tile_portable(int kc, const float *restrict a, const float *restrict b,
+                                 float *restrict c, long ldc, int add_to_c) {
     float acc[P_MR][P_NR] = {{0}};
     for (int k = 0; k < kc; k++) {
         const float *ak = a + (size_t)k * P_MR, *bk = b + (size_t)k * P_NR;
@@ -100,13 +104,34 @@ static void kernel_portable(int kc, const float *restrict a, const float *restri
         }
     }
     for (int r = 0; r < P_MR; r++)
-        for (int j = 0; j < P_NR; j++) c[r * ldc + j] += acc[r][j];
+        for (int j = 0; j < P_NR; j++) c[r * ldc + j] = add_to_c ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+}
+static void kernel_portable(int kc, const float *restrict a, const float *restrict b,
+                            float *restrict c, long ldc) {
+    tile_portable(kc, a, b, c, ldc, 1);
+}
+static void kernel_portable_store(int kc, const float *restrict a, const float *restrict b,
+                                  float *restrict c, long ldc) {
+    tile_portable(kc, a, b, c, ldc, 0);
 }
 
 // The intrinsics kernels name each accumulator. With an array of vectors gcc 12 also
 // stores the array to the stack on every k; here that cost nothing measurable (75-76
 // GFLOP/s both ways, the stores are off the critical path), but named variables leave
 // the compiler nothing to get wrong.
+
+// The C tile is only touched after the K loop; ask for it now, so that its cache
+// misses overlap the arithmetic instead of following it. For a product with K <= KC
+// every tile of C is touched once, and C (the logits of chapter 09: 2048 x 8192 floats,
+// 64 MiB) is in no cache: without the prefetch the AVX2 kernel waited for each of its
+// 6 rows in turn at the end of the tile. The hint asks for the lines with intent to
+// write (prefetchw where the CPU has it), since every line is written.
+static inline void prefetch_c_tile(const float *c, long ldc, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        __builtin_prefetch(c + r * ldc, 1, 3);
+        __builtin_prefetch(c + r * ldc + cols - 1, 1, 3);
+    }
+}
 
 #if defined(__AVX2__) && defined(__FMA__)
 // AVX2: 16 ymm registers. 6 rows x 2 registers of 8 = 12 accumulators, 2 for the row
@@ -117,14 +142,17 @@ static void kernel_portable(int kc, const float *restrict a, const float *restri
         c##r##0 = _mm256_fmadd_ps(ar, b0, c##r##0);          \
         c##r##1 = _mm256_fmadd_ps(ar, b1, c##r##1);          \
     } while (0)
-#define AVX2_STORE(r)                                                             \
-    do {                                                                          \
-        float *cr = c + r * ldc;                                                  \
-        _mm256_storeu_ps(cr, _mm256_add_ps(_mm256_loadu_ps(cr), c##r##0));         \
-        _mm256_storeu_ps(cr + 8, _mm256_add_ps(_mm256_loadu_ps(cr + 8), c##r##1)); \
+#define AVX2_STORE(r)                                                                  \
+    do {                                                                               \
+        float *cr = c + r * ldc;                                                       \
+        if (add_to_c) c##r##0 = _mm256_add_ps(_mm256_loadu_ps(cr), c##r##0),           \
+                      c##r##1 = _mm256_add_ps(_mm256_loadu_ps(cr + 8), c##r##1);       \
+        _mm256_storeu_ps(cr, c##r##0);                                                 \
+        _mm256_storeu_ps(cr + 8, c##r##1);                                             \
     } while (0)
-static void kernel_avx2(int kc, const float *restrict a, const float *restrict b,
-                        float *restrict c, long ldc) {
+static inline void tile_avx2(int kc, const float *restrict a, const float *restrict b,
+                             float *restrict c, long ldc, int add_to_c) {
+    prefetch_c_tile(c, ldc, 6, 16);
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     for (int k = 0; k < kc; k++) {
@@ -133,6 +161,14 @@ static void kernel_avx2(int kc, const float *restrict a, const float *restrict b
         AVX2_ROW(0); AVX2_ROW(1); AVX2_ROW(2); AVX2_ROW(3); AVX2_ROW(4); AVX2_ROW(5);
     }
     AVX2_STORE(0); AVX2_STORE(1); AVX2_STORE(2); AVX2_STORE(3); AVX2_STORE(4); AVX2_STORE(5);
+}
+static void kernel_avx2(int kc, const float *restrict a, const float *restrict b,
+                        float *restrict c, long ldc) {
+    tile_avx2(kc, a, b, c, ldc, 1);
+}
+static void kernel_avx2_store(int kc, const float *restrict a, const float *restrict b,
+                              float *restrict c, long ldc) {
+    tile_avx2(kc, a, b, c, ldc, 0);
 }
 #endif
 
@@ -146,20 +182,17 @@ static void kernel_avx2(int kc, const float *restrict a, const float *restrict b
         c##r##_0 = _mm512_fmadd_ps(ar, b0, c##r##_0);        \
         c##r##_1 = _mm512_fmadd_ps(ar, b1, c##r##_1);        \
     } while (0)
-#define X512_STORE(r)                                                                 \
-    do {                                                                              \
-        float *cr = c + r * ldc;                                                      \
-        _mm512_storeu_ps(cr, _mm512_add_ps(_mm512_loadu_ps(cr), c##r##_0));            \
-        _mm512_storeu_ps(cr + 16, _mm512_add_ps(_mm512_loadu_ps(cr + 16), c##r##_1));  \
+#define X512_STORE(r)                                                                  \
+    do {                                                                               \
+        float *cr = c + r * ldc;                                                       \
+        if (add_to_c) c##r##_0 = _mm512_add_ps(_mm512_loadu_ps(cr), c##r##_0),         \
+                      c##r##_1 = _mm512_add_ps(_mm512_loadu_ps(cr + 16), c##r##_1);    \
+        _mm512_storeu_ps(cr, c##r##_0);                                                \
+        _mm512_storeu_ps(cr + 16, c##r##_1);                                           \
     } while (0)
-static void kernel_avx512(int kc, const float *restrict a, const float *restrict b,
-                          float *restrict c, long ldc) {
-    // The C tile is only touched after the K loop; ask for it now, so that its
-    // cache misses overlap the arithmetic instead of following it.
-    for (int r = 0; r < 12; r++) {
-        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + r * ldc + 16), _MM_HINT_T0);
-    }
+static inline void tile_avx512(int kc, const float *restrict a, const float *restrict b,
+                               float *restrict c, long ldc, int add_to_c) {
+    prefetch_c_tile(c, ldc, 12, 32);
     __m512 c0_0 = _mm512_setzero_ps(), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0,
            c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0,
            c5_1 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c8_0 = c0_0,
@@ -174,16 +207,24 @@ static void kernel_avx512(int kc, const float *restrict a, const float *restrict
     X512_STORE(0); X512_STORE(1); X512_STORE(2); X512_STORE(3); X512_STORE(4);  X512_STORE(5);
     X512_STORE(6); X512_STORE(7); X512_STORE(8); X512_STORE(9); X512_STORE(10); X512_STORE(11);
 }
+static void kernel_avx512(int kc, const float *restrict a, const float *restrict b,
+                          float *restrict c, long ldc) {
+    tile_avx512(kc, a, b, c, ldc, 1);
+}
+static void kernel_avx512_store(int kc, const float *restrict a, const float *restrict b,
+                                float *restrict c, long ldc) {
+    tile_avx512(kc, a, b, c, ldc, 0);
+}
 #endif
 
 static const MatmulKernel KERNELS[] = {
 #ifdef __AVX512F__
-    {"avx512 12x32", 12, 32, kernel_avx512},
+    {"avx512 12x32", 12, 32, kernel_avx512, kernel_avx512_store},
 #endif
 #if defined(__AVX2__) && defined(__FMA__)
-    {"avx2 6x16", 6, 16, kernel_avx2},
+    {"avx2 6x16", 6, 16, kernel_avx2, kernel_avx2_store},
 #endif
-    {P_NAME, P_MR, P_NR, kernel_portable},
+    {P_NAME, P_MR, P_NR, kernel_portable, kernel_portable_store},
 };
 
 int matmul_kernels(const MatmulKernel **kernels) {
@@ -265,16 +306,18 @@ static int min_int(int a, int b) { return a < b ? a : b; }
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 // One thread's share: C[i_lo:i_hi, j_lo:j_hi] += op(A)[i_lo:i_hi, :] @ op(B)[:, j_lo:j_hi],
-// the BLIS loops. apack holds MC*KC floats, bpack KC*NC (both 64-byte aligned).
+// the BLIS loops; with `overwrite`, = instead of += (C's old values, even NaN, are never
+// read): the first K block writes each tile, the later ones add to it.
+// apack holds MC*KC floats, bpack KC*NC (both 64-byte aligned).
 static void multiply_block(const MatmulKernel *kern, float *C, const float *A, const float *B,
-                           int M, int N, int K, int trans_a, int trans_b, int i_lo, int i_hi,
-                           int j_lo, int j_hi, float *apack, float *bpack) {
+                           int M, int N, int K, int trans_a, int trans_b, int overwrite,
+                           int i_lo, int i_hi, int j_lo, int j_hi, float *apack, float *bpack) {
     const int mr = kern->mr, nr = kern->nr, mc_max = (MC / mr) * mr;
     float edge[16 * 64];  // one partial tile: MR*NR <= 16*64 for every kernel above
     for (int jc = j_lo; jc < j_hi; jc += NC) {
         const int nc = min_int(NC, j_hi - jc);
         for (int pc = 0; pc < K; pc += KC) {
-            const int kc = min_int(KC, K - pc);
+            const int kc = min_int(KC, K - pc), write = overwrite && pc == 0;
             // B (K,N) as stored is contiguous in j; stored transposed, (N,K), in k.
             const Packing pb = {B, trans_b ? K : N, trans_b, jc, nc, pc, kc, nr};
             for (int u = 0; u < packing_units(&pb); u++) pack_unit(bpack, &pb, u);
@@ -291,12 +334,13 @@ static void multiply_block(const MatmulKernel *kern, float *C, const float *A, c
                         const int h = min_int(mr, mc - ir);
                         float *c = C + (size_t)(ic + ir) * N + jc + jr;
                         if (h == mr && w == nr) {
-                            kern->kernel(kc, as, bs, c, N);
+                            (write ? kern->kernel_store : kern->kernel)(kc, as, bs, c, N);
                         } else {  // the ragged edge: compute a whole tile aside, add what fits
                             memset(edge, 0, sizeof(float) * (size_t)mr * nr);
                             kern->kernel(kc, as, bs, edge, nr);
                             for (int r = 0; r < h; r++)
-                                for (int q = 0; q < w; q++) c[(size_t)r * N + q] += edge[r * nr + q];
+                                for (int q = 0; q < w; q++)
+                                    c[(size_t)r * N + q] = (write ? 0.0f : c[(size_t)r * N + q]) + edge[r * nr + q];
                         }
                     }
                 }
@@ -335,7 +379,10 @@ void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float
     if (kern->mr < 1 || kern->nr < 1 || kern->mr > 16 || kern->mr * kern->nr > 16 * 64)
         DIE("matmul: kernel '%s' has an MR x NR tile of %d x %d; 1..16 rows and at most 1024 entries fit",
             kern->name, kern->mr, kern->nr);
-    scale_c(C, M, N, beta);
+    // beta = 0 and a kernel that can write its tile: no zeroing pass over C (serial, and
+    // for the logits of chapter 09 a pass over 64 MiB); the first K block writes C.
+    const int overwrite = beta == 0.0f && kern->kernel_store != NULL && K > 0;
+    if (!overwrite) scale_c(C, M, N, beta);
     if (M == 0 || N == 0 || K == 0) return;
     int use_threads = 1;
 #ifdef _OPENMP
@@ -376,7 +423,8 @@ void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float
         float *apack = (float *)(buffer + (64 - (uintptr_t)buffer % 64));
         float *bpack = (float *)((char *)apack + ((sizeof(float) * a_floats + 63) / 64) * 64);
         if (i_lo < i_hi && j_lo < j_hi)
-            multiply_block(kern, C, A, B, M, N, K, trans_a, trans_b, i_lo, i_hi, j_lo, j_hi, apack, bpack);
+            multiply_block(kern, C, A, B, M, N, K, trans_a, trans_b, overwrite, i_lo, i_hi, j_lo, j_hi, apack,
+                           bpack);
     }
 }
 

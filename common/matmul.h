@@ -10,9 +10,8 @@
 //             dW += dy^T x  : matmul(dW, dy, x, Out,In,B, 1,0, 1)
 // beta = 1 makes the product accumulate, which is how backward passes "+=".
 // All matrices are row-major and contiguous; C must not overlap A or B. Sizes may be
-// 0 (then C = beta C), not negative. Each call allocates its packing buffers (at most
-// about 2.3 MiB per thread) and frees them: the price of a signature without a
-// workspace argument, small against the products it is used for (appendix A1).
+// 0 (then C = beta C), not negative. Each thread keeps its packing buffers (at most
+// about 2.3 MiB) from one product to the next: scratch, not state (matmul.c).
 //
 // How it is made fast (cache blocking, packing, a register micro-kernel, threads) is
 // the lesson of chapters/A1_fast_matmul/README.md.
@@ -30,11 +29,14 @@ void matmul_naive(float *C, const float *A, const float *B, int M, int N, int K,
 // A micro-kernel computes one MR x NR tile of C from packed panels:
 //   c[r*ldc + j] += sum_k a[k*MR + r] * b[k*NR + j],  r < MR, j < NR, k < kc.
 // `a` is an MR-row sliver of op(A) stored k-major, `b` an NR-column sliver of op(B)
-// stored k-major (see pack_a / pack_b in matmul.c).
+// stored k-major (see pack_unit in matmul.c). kernel_store, optional, is the same
+// with = for +=: with it a product with beta = 0 never reads C (no zeroing pass);
+// without it (NULL) C is zeroed first and `kernel` adds to it.
 typedef struct {
-    const char *name;   // "avx512 16x32", "portable 6x16", ...
+    const char *name;   // "avx512 12x32", "portable 6x16", ...
     int mr, nr;         // tile height (rows of C) and width (columns of C)
     void (*kernel)(int kc, const float *a, const float *b, float *c, long ldc);
+    void (*kernel_store)(int kc, const float *a, const float *b, float *c, long ldc);
 } MatmulKernel;
 
 // The kernels compiled into this build, best first (the intrinsics kernels exist only

@@ -87,10 +87,18 @@ Test(common_matmul, every_kernel_and_thread_count_matches_naive) {
               kernels[n - 1].name);
     Rng r;
     rng_seed(&r, 12);
-    for (int k = 0; k < n; k++)
+    for (int k = 0; k < n; k++) {
+        cr_assert(kernels[k].kernel_store, "%s: every built-in kernel can write its tile", kernels[k].name);
+        // both ways of meeting beta = 0: the tile written over C's garbage by
+        // kernel_store, and (a learner's kernel without one) C zeroed, then added to
+        MatmulKernel add_only = kernels[k];
+        add_only.kernel_store = NULL;
         for (int threads = 1; threads <= 2; threads++)
-            for (int s = 0; s < N_SHAPES; s++)
+            for (int s = 0; s < N_SHAPES; s++) {
                 check_matmul((Variant){&kernels[k], threads}, SHAPES[s][0], SHAPES[s][1], SHAPES[s][2], &r);
+                check_matmul((Variant){&add_only, threads}, SHAPES[s][0], SHAPES[s][1], SHAPES[s][2], &r);
+            }
+    }
 }
 
 Test(common_matmul, large_enough_to_run_in_parallel) {

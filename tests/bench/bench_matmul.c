@@ -113,5 +113,13 @@ int main(int argc, char **argv) {
     // chapter 04's attention cost experiment: one head, n = 1024, d = 64
     row("ch04 scores Q K^T", 1024, 1024, 64, 0, 1, &rng);
     row("ch04 P V", 1024, 64, 1024, 0, 0, &rng);
+    // chapter 09's dense-wide model (16 x 128 tokens, width 128, FFN 4096, vocabulary
+    // 8192): the products with K = 128 write a C of 32-64 MiB, more than any cache
+    row("ch09 fc1 forward x W1^T", 2048, 4096, 128, 0, 1, &rng);
+    row("ch09 fc2 backward d_y W2", 2048, 4096, 128, 0, 0, &rng);
+    row("ch09 fc2 forward h W2^T", 2048, 128, 4096, 0, 1, &rng);
+    row("ch09 fc2 backward d_y^T h", 128, 4096, 2048, 1, 0, &rng);
+    row("ch09 logits x E^T", 2048, 8192, 128, 0, 1, &rng);
+    row("ch09 logits backward d_z E", 2048, 128, 8192, 0, 0, &rng);
     return 0;
 }

@@ -13,6 +13,7 @@
 //        for jr (NR-column sliver)                  (KC*NR floats: L1)
 //         for ir (MR-row sliver)
 //           micro-kernel: C[MR,NR] += A_sliver (MR,KC) @ B_sliver (KC,NR), in registers
+//           (= instead of += in the first KC block when beta = 0: C is never zeroed)
 //
 // Packing copies each block once into the exact order the micro-kernel reads
 // (unit stride, zero-padded to whole slivers), which also absorbs the transposes:
@@ -120,18 +121,20 @@ static void kernel_portable_store(int kc, const float *restrict a, const float *
 // GFLOP/s both ways, the stores are off the critical path), but named variables leave
 // the compiler nothing to get wrong.
 
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 // The C tile is only touched after the K loop; ask for it now, so that its cache
 // misses overlap the arithmetic instead of following it. For a product with K <= KC
 // every tile of C is touched once, and C (the logits of chapter 09: 2048 x 8192 floats,
 // 64 MiB) is in no cache: without the prefetch the AVX2 kernel waited for each of its
-// 6 rows in turn at the end of the tile. The hint asks for the lines with intent to
-// write (prefetchw where the CPU has it), since every line is written.
+// 6 rows in turn at the end of the tile. The hint asks for every 64-byte line of each
+// row with intent to write (prefetchw where the CPU has it), since every line is written.
 static inline void prefetch_c_tile(const float *c, long ldc, int rows, int cols) {
     for (int r = 0; r < rows; r++) {
-        __builtin_prefetch(c + r * ldc, 1, 3);
-        __builtin_prefetch(c + r * ldc + cols - 1, 1, 3);
+        for (int j = 0; j < cols; j += 16) __builtin_prefetch(c + r * ldc + j, 1, 3);
+        __builtin_prefetch(c + r * ldc + cols - 1, 1, 3);   // the last line, if the row is not aligned
     }
 }
+#endif
 
 #if defined(__AVX2__) && defined(__FMA__)
 // AVX2: 16 ymm registers. 6 rows x 2 registers of 8 = 12 accumulators, 2 for the row

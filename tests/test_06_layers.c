@@ -142,6 +142,34 @@ static void check_ffn(int use_gelu) {
 Test(ch06_ffn, gelu_backward_matches_finite_differences) { check_ffn(1); }
 Test(ch06_ffn, relu_backward_matches_finite_differences) { check_ffn(0); }
 
+Test(ch06_ffn, backward_writes_its_scratch_over_garbage) {
+    // ffn_backward writes d_a = d_out W2 (beta = 0) instead of zeroing d_a and adding:
+    // garbage left in the cache's scratch must not reach the gradients. The sizes are
+    // past common/matmul's tiny-product path (32 x 64 x 16 multiply-adds), so the
+    // product that writes d_a is the packed one, whose first K block stores its tiles.
+    enum { N = 32, C = 16, H = 64 };
+    Rng rng;
+    rng_seed(&rng, 78);
+    Ffn f;
+    FfnCache cache;
+    ffn_create(&f, "ffn", C, H, 1, &rng);
+    ffn_cache_alloc(&cache, N, H);
+    float *x = fzeros(N * C), *out = fzeros(N * C), *d_out = fzeros(N * C), *d_x[2] = {fzeros(N * C), fzeros(N * C)};
+    fill_normal(x, N * C, 1, &rng), fill_normal(d_out, N * C, 1, &rng);
+    ffn_forward(&f, &cache, out, x, N);
+    for (int pass = 0; pass < 2; pass++) {
+        // the first pass on the zeros of ffn_cache_alloc, the second on NaN
+        if (pass == 1)
+            for (int i = 0; i < N * H; i++) cache.d_a[i] = cache.d_u[i] = NAN;
+        ffn_backward(&f, &cache, d_x[pass], d_out, x, N);
+    }
+    for (int i = 0; i < N * C; i++)
+        cr_assert(d_x[1][i] == d_x[0][i], "d_x[%d]: %g over NaN scratch, %g over zeros", i, d_x[1][i], d_x[0][i]);
+    free(x), free(out), free(d_out), free(d_x[0]), free(d_x[1]);
+    ffn_cache_free(&cache);
+    ffn_free(&f);
+}
+
 // ---- dropout ----------------------------------------------------------------------------------
 
 Test(ch06_dropout, eval_and_p0_are_the_identity_training_keeps_the_mean) {

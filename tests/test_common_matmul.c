@@ -42,20 +42,22 @@ static void check_matmul(Variant v, int M, int N, int K, Rng *r) {
     for (size_t i = 0; i < nc; i++) C0[i] = rng_normal(r);
     for (int ta = 0; ta < 2; ta++)
         for (int tb = 0; tb < 2; tb++)
-            for (int beta = 0; beta < 2; beta++) {
-                // beta = 0 must overwrite C even when it holds NaN garbage
-                for (size_t i = 0; i < nc; i++) C[i] = ref[i] = beta ? C0[i] : NAN;
-                for (size_t i = 0; i < nc; i++) bound[i] = beta ? fabsf(C0[i]) : 0.0f;
-                multiply(v, C, A, B, M, N, K, ta, tb, (float)beta);
-                matmul_naive(ref, A, B, M, N, K, ta, tb, (float)beta);
-                matmul_naive(bound, abs_A, abs_B, M, N, K, ta, tb, (float)beta);
+            for (int b = 0; b < 3; b++) {
+                // beta = 0 must overwrite C even when it holds NaN garbage (and only
+                // beta = 0 may: 0.5 takes the scaling pass, then adds)
+                const float beta = b == 2 ? 0.5f : (float)b;
+                for (size_t i = 0; i < nc; i++) C[i] = ref[i] = beta != 0.0f ? C0[i] : NAN;
+                for (size_t i = 0; i < nc; i++) bound[i] = beta != 0.0f ? fabsf(C0[i]) : 0.0f;
+                multiply(v, C, A, B, M, N, K, ta, tb, beta);
+                matmul_naive(ref, A, B, M, N, K, ta, tb, beta);
+                matmul_naive(bound, abs_A, abs_B, M, N, K, ta, tb, beta);
                 for (size_t i = 0; i < nc; i++) {
                     double tol = (K + 2) * (double)FLT_EPSILON * bound[i];
                     cr_assert(fabs((double)C[i] - ref[i]) <= tol,
-                              "%s, %d threads, M=%d N=%d K=%d trans_a=%d trans_b=%d beta=%d: "
+                              "%s, %d threads, M=%d N=%d K=%d trans_a=%d trans_b=%d beta=%g: "
                               "C[%zu] = %.9g, naive %.9g, tol %.3g",
                               v.kernel ? v.kernel->name : "matmul()", v.threads, M, N, K, ta, tb,
-                              beta, i, C[i], ref[i], tol);
+                              (double)beta, i, C[i], ref[i], tol);
                 }
             }
     float *all[] = {A, B, abs_A, abs_B, C0, C, ref, bound};

@@ -12,6 +12,11 @@
 #include "common/init.h"
 #include "common/mem.h"
 
+// The per-token loops (dispatch, combine and their backward) share their tokens between
+// threads only from this many floats on, chapter 02's threshold for the cross-entropy's
+// rows: below it, waking the second thread costs more than the copies it would share.
+#define TOKEN_LOOP_PARALLEL_MIN (1L << 16)
+
 int moe_check_config(const MoeConfig *cfg, int n_procs, char *err, size_t err_len) {
     if (cfg->E < 1 || cfg->E > MOE_MAX_EXPERTS)
         snprintf(err, err_len, "E = %d experts: the layer takes 1 to %d", cfg->E, MOE_MAX_EXPERTS);
@@ -198,7 +203,7 @@ void moe_route(const Moe *m, MoeCache *c, const float *x, int N, Rng *rng) {
     st->dropped = st->choices - c->expert_start[E];
     // the dispatch: every kept choice's token row to its place in its expert's batch
     // (each row is written once, so the tokens can be shared between threads)
-#pragma omp parallel for schedule(static) if ((long)N * C >= (1L << 16))
+#pragma omp parallel for schedule(static) if ((long)N * C >= TOKEN_LOOP_PARALLEL_MIN)
     for (int n = 0; n < N; n++)
         for (int j = 0; j < k; j++) {
             int *r = &c->row[(size_t)n * k + j];
@@ -247,7 +252,7 @@ void moe_run_experts(const Moe *m, MoeCache *c) {
 void moe_combine(const Moe *m, MoeCache *c, float *y, int N) {
     const int k = m->cfg.k, C = m->C;
     memset(y, 0, sizeof(float) * (size_t)N * C);
-#pragma omp parallel for schedule(static) if ((long)N * C >= (1L << 16))
+#pragma omp parallel for schedule(static) if ((long)N * C >= TOKEN_LOOP_PARALLEL_MIN)
     for (int n = 0; n < N; n++)
         for (int j = 0; j < k; j++) {
             int r = c->row[(size_t)n * k + j];
@@ -268,7 +273,7 @@ double moe_forward(const Moe *m, MoeCache *c, float *y, const float *x, int N, R
 void moe_combine_backward(const Moe *m, MoeCache *c, const float *d_y, int N) {
     const int k = m->cfg.k, C = m->C;
     memset(c->d_gate, 0, sizeof(float) * (size_t)N * k);
-#pragma omp parallel for schedule(static) if ((long)N * C >= (1L << 16))
+#pragma omp parallel for schedule(static) if ((long)N * C >= TOKEN_LOOP_PARALLEL_MIN)
     for (int n = 0; n < N; n++)
         for (int j = 0; j < k; j++) {
             int r = c->row[(size_t)n * k + j];
@@ -297,7 +302,7 @@ void moe_router_backward(Moe *m, MoeCache *c, float *d_x, const float *x, int N)
     // the dispatch's transpose: each row's input gradient back to its token. Shared out
     // by token, not by row (two rows of one token on two threads would race), each
     // token's rows added in row order, so any thread count gives the same sums.
-#pragma omp parallel for schedule(static) if ((long)N * C >= (1L << 16))
+#pragma omp parallel for schedule(static) if ((long)N * C >= TOKEN_LOOP_PARALLEL_MIN)
     for (int n = 0; n < N; n++) {
         int rows[MOE_MAX_EXPERTS], kept = 0;
         for (int j = 0; j < k; j++) {   // insertion sort of the kept rows (k is tiny)

@@ -109,7 +109,8 @@ typedef struct {
     float *gate;               // (N,k)
     int *row;                  // (N,k) the choice's row in the expert batches, -1 if dropped
     int expert_start[MOE_MAX_EXPERTS + 1];   // expert e's rows: [start[e], start[e+1])
-    int *row_token;            // (rows) token of each row
+    int *row_token;            // (rows) token of each row (`row` read backwards), for the
+                               // tests and the reader (the loops go by token, through `row`)
     float *xin, *yout;         // (rows,C) gathered inputs, expert outputs
     float *d_xin, *d_yout;     // (rows,C)
     float *ffn_u, *ffn_a, *ffn_du, *ffn_da;   // (rows,H): the experts' FFN caches, back to back

@@ -114,7 +114,8 @@ int main(int argc, char **argv) {
     row("ch04 scores Q K^T", 1024, 1024, 64, 0, 1, &rng);
     row("ch04 P V", 1024, 64, 1024, 0, 0, &rng);
     // chapter 09's dense-wide model (16 x 128 tokens, width 128, FFN 4096, vocabulary
-    // 8192): the products with K = 128 write a C of 32-64 MiB, more than any cache
+    // 8192): the three with K = 128 write a C of 32-64 MiB, as large as the L3 cache or
+    // larger; the other three read an operand that large and write a small C
     row("ch09 fc1 forward x W1^T", 2048, 4096, 128, 0, 1, &rng);
     row("ch09 fc2 backward d_y W2", 2048, 4096, 128, 0, 0, &rng);
     row("ch09 fc2 forward h W2^T", 2048, 128, 4096, 0, 1, &rng);

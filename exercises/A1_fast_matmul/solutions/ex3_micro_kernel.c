@@ -1,4 +1,4 @@
-// Exercise A1.3, reference solution: common/matmul.c's kernel_portable at 4 x 8.
+// Exercise A1.3, reference solution: common/matmul.c's tile_portable at 4 x 8.
 #include <stddef.h>
 
 void ex_kernel_4x8(int kc, const float *a, const float *b, float *c, long ldc) {

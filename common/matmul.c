@@ -91,8 +91,18 @@ _Static_assert(MC >= 16, "MC must hold at least one sliver of every kernel (MR <
 #endif
 // Every kernel comes twice: adding its tile to C (`c += tile`), and writing it (`c =
 // tile`) for the first K block of a product with beta = 0, so that C is never read
-// and needs no zeroing pass first. One inline body serves both; `add_to_c` is a
-// constant in each caller, and the compiler keeps only its branch.
+// and needs no zeroing pass first. One inline body, tile_*(..., add_to_c), serves
+// both; KERNEL_PAIR defines the two entry points, in each of which `add_to_c` is a
+// constant, so the compiler keeps only its branch.
+#define KERNEL_PAIR(tile, name)                                                          \
+    static void name(int kc, const float *restrict a, const float *restrict b,          \
+                     float *restrict c, long ldc) {                                     \
+        tile(kc, a, b, c, ldc, 1);                                                      \
+    }                                                                                   \
+    static void name##_store(int kc, const float *restrict a, const float *restrict b,  \
+                             float *restrict c, long ldc) {                             \
+        tile(kc, a, b, c, ldc, 0);                                                      \
+    }
 static inline void tile_portable(int kc, const float *restrict a, const float *restrict b,
                                  float *restrict c, long ldc, int add_to_c) {
     float acc[P_MR][P_NR] = {{0}};
@@ -107,14 +117,7 @@ static inline void tile_portable(int kc, const float *restrict a, const float *r
     for (int r = 0; r < P_MR; r++)
         for (int j = 0; j < P_NR; j++) c[r * ldc + j] = add_to_c ? c[r * ldc + j] + acc[r][j] : acc[r][j];
 }
-static void kernel_portable(int kc, const float *restrict a, const float *restrict b,
-                            float *restrict c, long ldc) {
-    tile_portable(kc, a, b, c, ldc, 1);
-}
-static void kernel_portable_store(int kc, const float *restrict a, const float *restrict b,
-                                  float *restrict c, long ldc) {
-    tile_portable(kc, a, b, c, ldc, 0);
-}
+KERNEL_PAIR(tile_portable, kernel_portable)
 
 // The intrinsics kernels name each accumulator. With an array of vectors gcc 12 also
 // stores the array to the stack on every k; here that cost nothing measurable (75-76
@@ -165,14 +168,7 @@ static inline void tile_avx2(int kc, const float *restrict a, const float *restr
     }
     AVX2_STORE(0); AVX2_STORE(1); AVX2_STORE(2); AVX2_STORE(3); AVX2_STORE(4); AVX2_STORE(5);
 }
-static void kernel_avx2(int kc, const float *restrict a, const float *restrict b,
-                        float *restrict c, long ldc) {
-    tile_avx2(kc, a, b, c, ldc, 1);
-}
-static void kernel_avx2_store(int kc, const float *restrict a, const float *restrict b,
-                              float *restrict c, long ldc) {
-    tile_avx2(kc, a, b, c, ldc, 0);
-}
+KERNEL_PAIR(tile_avx2, kernel_avx2)
 #endif
 
 #ifdef __AVX512F__
@@ -210,14 +206,7 @@ static inline void tile_avx512(int kc, const float *restrict a, const float *res
     X512_STORE(0); X512_STORE(1); X512_STORE(2); X512_STORE(3); X512_STORE(4);  X512_STORE(5);
     X512_STORE(6); X512_STORE(7); X512_STORE(8); X512_STORE(9); X512_STORE(10); X512_STORE(11);
 }
-static void kernel_avx512(int kc, const float *restrict a, const float *restrict b,
-                          float *restrict c, long ldc) {
-    tile_avx512(kc, a, b, c, ldc, 1);
-}
-static void kernel_avx512_store(int kc, const float *restrict a, const float *restrict b,
-                                float *restrict c, long ldc) {
-    tile_avx512(kc, a, b, c, ldc, 0);
-}
+KERNEL_PAIR(tile_avx512, kernel_avx512)
 #endif
 
 static const MatmulKernel KERNELS[] = {

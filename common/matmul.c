@@ -237,7 +237,7 @@ int matmul_kernels(const MatmulKernel **kernels) {
 // front to back is what the hardware prefetcher follows; one sliver at a time would
 // jump to a new row, often a new page, every few floats) or one sliver (cols layout).
 #define PACK_ROWS 16
-#define PACK_K 16
+#define PACK_K 16   // a multiple of 8: the AVX2 path packs 8x8 blocks
 
 typedef struct {
     const float *src;
@@ -249,6 +249,55 @@ typedef struct {
 static int packing_units(const Packing *p) {
     return p->contiguous_in_k ? (p->width + p->w - 1) / p->w : (p->kc + PACK_ROWS - 1) / PACK_ROWS;
 }
+
+// One row of a sliver, n floats. The kernels' widths get a copy of constant length,
+// which the compiler turns into two or three vector moves; a loop of variable length
+// n = 6 was a scalar loop behind aliasing checks.
+static inline void copy_sliver_row(float *d, const float *src, int n) {
+    switch (n) {
+    case 6: memcpy(d, src, 6 * sizeof(float)); return;
+    case 12: memcpy(d, src, 12 * sizeof(float)); return;
+    case 16: memcpy(d, src, 16 * sizeof(float)); return;
+    case 32: memcpy(d, src, 32 * sizeof(float)); return;
+    default: for (int c = 0; c < n; c++) d[c] = src[c];
+    }
+}
+
+#ifdef __AVX2__
+// rows[r][0..7] -> out[k] = (rows[0][k], ..., rows[7][k]): an 8x8 transpose in
+// registers, the textbook 24 shuffles (pairs, then quads, then 128-bit halves).
+static inline void transpose8x8(__m256 v[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
+    __m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
+    __m256 t4 = _mm256_unpacklo_ps(v[4], v[5]), t5 = _mm256_unpackhi_ps(v[4], v[5]);
+    __m256 t6 = _mm256_unpacklo_ps(v[6], v[7]), t7 = _mm256_unpackhi_ps(v[6], v[7]);
+    __m256 q0 = _mm256_shuffle_ps(t0, t2, 0x44), q1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    __m256 q2 = _mm256_shuffle_ps(t1, t3, 0x44), q3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    __m256 q4 = _mm256_shuffle_ps(t4, t6, 0x44), q5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    __m256 q6 = _mm256_shuffle_ps(t5, t7, 0x44), q7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    v[0] = _mm256_permute2f128_ps(q0, q4, 0x20), v[4] = _mm256_permute2f128_ps(q0, q4, 0x31);
+    v[1] = _mm256_permute2f128_ps(q1, q5, 0x20), v[5] = _mm256_permute2f128_ps(q1, q5, 0x31);
+    v[2] = _mm256_permute2f128_ps(q2, q6, 0x20), v[6] = _mm256_permute2f128_ps(q2, q6, 0x31);
+    v[3] = _mm256_permute2f128_ps(q3, q7, 0x20), v[7] = _mm256_permute2f128_ps(q3, q7, 0x31);
+}
+
+// A cols-layout block of 8 k by `cols` <= 8 whole columns (each 8 contiguous floats,
+// `ld` apart) into rows of `w` floats: the scalar version writes every float on its
+// own, w floats apart. Columns past `cols` are read as zeros, never stored.
+static inline void pack_cols_8x8(float *db, int w, const float *col, long ld, int cols) {
+    __m256 v[8];
+    for (int c = 0; c < 8; c++) v[c] = c < cols ? _mm256_loadu_ps(col + (size_t)c * ld) : _mm256_setzero_ps();
+    transpose8x8(v);
+    if (cols == 8) {
+        for (int k = 0; k < 8; k++) _mm256_storeu_ps(db + (size_t)k * w, v[k]);
+    } else {  // cols = 6 (the AVX2 kernel's MR): 4 + 2 floats a row, nothing past the row
+        for (int k = 0; k < 8; k++) {
+            _mm_storeu_ps(db + (size_t)k * w, _mm256_castps256_ps128(v[k]));
+            _mm_storel_pi((__m64 *)(db + (size_t)k * w + 4), _mm256_extractf128_ps(v[k], 1));
+        }
+    }
+}
+#endif
 
 static void pack_unit(float *dst, const Packing *p, int unit) {
     const int w = p->w, kc = p->kc;
@@ -263,6 +312,17 @@ static void pack_unit(float *dst, const Packing *p, int unit) {
         for (int kb = 0; kb < kc; kb += PACK_K) {
             const int kn = kc - kb < PACK_K ? kc - kb : PACK_K;
             float *db = d + (size_t)kb * w;
+#ifdef __AVX2__
+            // Whole blocks of the AVX2 kernel's slivers (w = 6 for A, 16 for B):
+            // 8x8 transposes in registers, the same floats to the same places.
+            if (kn == PACK_K && n == w && (w == 6 || w == 16)) {
+                for (int kk = 0; kk < PACK_K; kk += 8)
+                    for (int c0 = 0; c0 < w; c0 += 8)
+                        pack_cols_8x8(db + (size_t)kk * w + c0, w, col0 + (size_t)c0 * p->ld + kb + kk, p->ld,
+                                      w - c0 < 8 ? w - c0 : 8);
+                continue;
+            }
+#endif
             for (int c = 0; c < n; c++) {
                 const float *src = col0 + (size_t)c * p->ld + kb;
                 for (int k = 0; k < kn; k++) db[(size_t)k * w + c] = src[k];
@@ -278,7 +338,7 @@ static void pack_unit(float *dst, const Packing *p, int unit) {
             for (int s = 0; s < slivers; s++) {
                 float *d = dst + (size_t)s * w * kc + (size_t)k * w;
                 int n = p->width - s * w < w ? p->width - s * w : w;
-                for (int c = 0; c < n; c++) d[c] = row[s * w + c];
+                copy_sliver_row(d, row + (size_t)s * w, n);
                 for (int c = n; c < w; c++) d[c] = 0.0f;
             }
         }

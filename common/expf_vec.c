@@ -1,9 +1,11 @@
 // expf_vec.c: the exponential, written so that the compiler runs 4-8 of them at once.
 //
 // It is the algorithm glibc's own expf uses (Szabolcs Nagy's, from Arm's
-// optimized-routines, in glibc since 2.27), with the same table and polynomial, so it
-// rounds exactly as glibc does: switching a softmax to it changed no loss of this book
-// in any digit. Nothing in it is a call, a branch or a lookup the vectoriser cannot do.
+// optimized-routines, in glibc since 2.27), with the same table and polynomial, so on
+// glibc x86-64 machines with FMA, where this book's tables were measured, it rounds
+// exactly as libm does: switching chapter 02's softmax to it changed no loss or
+// statistic of chapter 09's runs in any digit. Nothing in it is a call, a branch or a
+// lookup the vectoriser cannot do.
 //
 // exp(x) = 2^(x / ln 2). Scale by N = 32 table entries per octave and split into an
 // integer and a small rest:
@@ -25,7 +27,7 @@
 
 // Bit patterns of 2^(i/32) as doubles, minus i << 47: adding k << 47 (below) puts
 // the bits of k mod 32 back, and carries k div 32 into the exponent field (bit 52 up).
-// tests/test_common_expf.c recomputes them from exp2().
+// Printed by a loop over exp2(i / 32.0); they are glibc's table entry for entry.
 static const uint64_t exp2_table_bits[EXP_TABLE_N] = {
     0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51,
     0x3fef72b83c7d517b, 0x3fef54873168b9aa, 0x3fef387a6e756238, 0x3fef1e9df51fdee1,
@@ -37,11 +39,11 @@ static const uint64_t exp2_table_bits[EXP_TABLE_N] = {
     0x3fef5818dcfba487, 0x3fef7c97337b9b5f, 0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
 };
 
-// 2^(r/N) ~ 1 + C2 r + C1 r^2 + C0 r^3: minimax coefficients of 2^t on |t| <= 1/64,
+// 2^(r/N) ~ 1 + R1 r + R2 r^2 + R3 r^3: minimax coefficients of 2^t on |t| <= 1/64,
 // as glibc has them, divided by the powers of N that turn t = r / N into r.
-static const double EXP_C0 = 0x1.c6af84b912394p-5 / EXP_TABLE_N / EXP_TABLE_N / EXP_TABLE_N;
-static const double EXP_C1 = 0x1.ebfce50fac4f3p-3 / EXP_TABLE_N / EXP_TABLE_N;
-static const double EXP_C2 = 0x1.62e42ff0c52d6p-1 / EXP_TABLE_N;
+static const double EXP_R3 = 0x1.c6af84b912394p-5 / EXP_TABLE_N / EXP_TABLE_N / EXP_TABLE_N;
+static const double EXP_R2 = 0x1.ebfce50fac4f3p-3 / EXP_TABLE_N / EXP_TABLE_N;
+static const double EXP_R1 = 0x1.62e42ff0c52d6p-1 / EXP_TABLE_N;
 static const double EXP_N_OVER_LN2 = 0x1.71547652b82fep+0 * EXP_TABLE_N;
 // Adding 1.5 * 2^52 to z leaves no bits for a fraction: the sum rounds z to the
 // nearest integer (ties to even), which then sits in the low bits of its pattern.
@@ -49,7 +51,8 @@ static const double EXP_ROUND_SHIFT = 0x1.8p+52;
 
 // a * b + c rounded once where the machine fuses it, as glibc's FMA build does (the
 // library picks that build at run time on such machines); twice elsewhere, as its
-// plain build does. Two statements, so that no compiler fuses behind our back.
+// plain build does. In two statements, because clang fuses a * b + c written as one
+// expression where it can (gcc does not under -std=c11).
 static inline double mul_add(double a, double b, double c) {
 #if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
     return fma(a, b, c);
@@ -98,17 +101,18 @@ void expf_shifted(float *out, const float *x, float shift, int n) {
         double kd = z + EXP_ROUND_SHIFT;
         uint64_t ki = bits_of(kd);   // low bits: k = round(z), in two's complement
         kd -= EXP_ROUND_SHIFT;
-        double r = mul_add(EXP_N_OVER_LN2, xd, -kd);   // z - k, z not rounded first
+        double r = mul_add(EXP_N_OVER_LN2, xd, -kd);   // z - k (fused with z's product, as glibc)
         double scale = double_of(exp2_table_bits[ki % EXP_TABLE_N] + (ki << 47));
         double r2 = r * r;
-        double poly = mul_add(mul_add(EXP_C0, r, EXP_C1), r2, mul_add(EXP_C2, r, 1.0));
+        double poly = mul_add(mul_add(EXP_R3, r, EXP_R2), r2, mul_add(EXP_R1, r, 1.0));
         // The ends, as glibc returns them (but without setting errno): above
         // ln(FLT_MAX) the float overflows to inf, below ln(2^-150) even the smallest
         // subnormal rounds to 0, and NaN stays NaN. The tests are on the bit patterns
         // (ordered like the values within one sign): integer selects, so the
         // compiler keeps the loop branch-free and vectorised.
         uint32_t arg_bits = bits_of_float(arg), result_bits = bits_of_float((float)(poly * scale));
-        result_bits = select_bits((int32_t)arg_bits > 0x42b17217, 0x7f800000u, result_bits);  // > 0x1.62e42ep6f
+        result_bits = select_bits((arg_bits > 0x42b17217u) & (arg_bits < 0x80000000u), 0x7f800000u,
+                                  result_bits);                                            // > 0x1.62e42ep6f
         result_bits = select_bits(arg_bits > 0xc2cff1b4u, 0u, result_bits);                    // < -0x1.9fe368p6f
         result_bits = select_bits((arg_bits & 0x7fffffffu) > 0x7f800000u, arg_bits, result_bits);  // NaN
         out[i] = float_of(result_bits);

@@ -32,7 +32,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#if defined(__AVX__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
@@ -237,7 +237,8 @@ int matmul_kernels(const MatmulKernel **kernels) {
 // front to back is what the hardware prefetcher follows; one sliver at a time would
 // jump to a new row, often a new page, every few floats) or one sliver (cols layout).
 #define PACK_ROWS 16
-#define PACK_K 16   // a multiple of 8: the AVX2 path packs 8x8 blocks
+#define PACK_K 16
+_Static_assert(PACK_K % 8 == 0, "the AVX packing path moves blocks of 8 x 8");
 
 typedef struct {
     const float *src;
@@ -251,8 +252,8 @@ static int packing_units(const Packing *p) {
 }
 
 // One row of a sliver, n floats. The kernels' widths get a copy of constant length,
-// which the compiler turns into two or three vector moves; a loop of variable length
-// n = 6 was a scalar loop behind aliasing checks.
+// which the compiler turns into a few vector moves; a loop of variable length n = 6
+// was a scalar loop behind aliasing checks.
 static inline void copy_sliver_row(float *d, const float *src, int n) {
     switch (n) {
     case 6: memcpy(d, src, 6 * sizeof(float)); return;
@@ -263,9 +264,9 @@ static inline void copy_sliver_row(float *d, const float *src, int n) {
     }
 }
 
-#ifdef __AVX2__
-// rows[r][0..7] -> out[k] = (rows[0][k], ..., rows[7][k]): an 8x8 transpose in
-// registers, the textbook 24 shuffles (pairs, then quads, then 128-bit halves).
+#ifdef __AVX__
+// v[r] = row r, 8 floats -> v[k] = (row 0's k-th, ..., row 7's k-th): an 8x8 transpose
+// in registers, the textbook 24 shuffles (pairs, then quads, then 128-bit halves).
 static inline void transpose8x8(__m256 v[8]) {
     __m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
     __m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
@@ -283,7 +284,7 @@ static inline void transpose8x8(__m256 v[8]) {
 
 // A cols-layout block of 8 k by `cols` <= 8 whole columns (each 8 contiguous floats,
 // `ld` apart) into rows of `w` floats: the scalar version writes every float on its
-// own, w floats apart. Columns past `cols` are read as zeros, never stored.
+// own, w floats apart. Columns past `cols` are not loaded (zeros stand in) and not stored.
 static inline void pack_cols_8x8(float *db, int w, const float *col, long ld, int cols) {
     __m256 v[8];
     for (int c = 0; c < 8; c++) v[c] = c < cols ? _mm256_loadu_ps(col + (size_t)c * ld) : _mm256_setzero_ps();
@@ -312,9 +313,10 @@ static void pack_unit(float *dst, const Packing *p, int unit) {
         for (int kb = 0; kb < kc; kb += PACK_K) {
             const int kn = kc - kb < PACK_K ? kc - kb : PACK_K;
             float *db = d + (size_t)kb * w;
-#ifdef __AVX2__
-            // Whole blocks of the AVX2 kernel's slivers (w = 6 for A, 16 for B):
-            // 8x8 transposes in registers, the same floats to the same places.
+#ifdef __AVX__
+            // Whole blocks of the 6 x 16 kernels' slivers (AVX2's and the portable one:
+            // w = 6 for A, 16 for B): 8x8 transposes in registers, the same floats to
+            // the same places. Plain AVX is enough for the shuffles.
             if (kn == PACK_K && n == w && (w == 6 || w == 16)) {
                 for (int kk = 0; kk < PACK_K; kk += 8)
                     for (int c0 = 0; c0 < w; c0 += 8)

@@ -92,6 +92,50 @@ Test(ch02_layers, cross_entropy_over_a_large_batch_matches_row_by_row) {
     free(z), free(p), free(row), free(d);
 }
 
+// softmax_row as one plain loop of libm expf() calls, summed in double front to back.
+static double softmax_row_one_loop(float *probs, const float *z, int C) {
+    float max = z[0];
+    for (int c = 1; c < C; c++)
+        if (z[c] > max) max = z[c];
+    double sum = 0.0;
+    for (int c = 0; c < C; c++) {
+        probs[c] = expf(z[c] - max);
+        sum += probs[c];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int c = 0; c < C; c++) probs[c] *= inv;
+    return (double)max + log(sum);
+}
+
+// softmax_row takes its exponentials 512 at a time (common/expf_vec.c) and sums each
+// block as it goes: on glibc x86-64 with FMA, where expf_shifted has libm's bits, that
+// must be the plain loop to the last bit (same values, same order of the sum), also
+// for rows that end inside a block; elsewhere, within float rounding.
+Test(ch02_layers, softmax_row_in_blocks_equals_the_plain_loop) {
+#if defined(__GLIBC__) && defined(__x86_64__) && defined(__FMA__)
+    const int same_bits = 1;
+#else
+    const int same_bits = 0;
+#endif
+    const int lengths[] = {1, 7, 511, 512, 513, 1300, 8192};
+    Rng rng;
+    rng_seed(&rng, 5);
+    for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
+        const int C = lengths[l];
+        float *z = malloc(sizeof(float) * C), *p = malloc(sizeof(float) * C), *want = malloc(sizeof(float) * C);
+        for (int c = 0; c < C; c++) z[c] = 12 * rng_normal(&rng);   // wide: tiny terms round in the sum
+        const double lse = softmax_row(p, z, C), want_lse = softmax_row_one_loop(want, z, C);
+        if (same_bits) {
+            cr_assert(lse == want_lse, "C = %d: log-sum-exp %.17g, plain loop %.17g", C, lse, want_lse);
+            cr_assert(!memcmp(p, want, sizeof(float) * C), "C = %d: probabilities differ from the plain loop", C);
+        } else {
+            cr_assert_float_eq(lse, want_lse, 1e-6, "C = %d", C);
+            for (int c = 0; c < C; c++) cr_assert_float_eq(p[c], want[c], 1e-6f * want[c] + 1e-30f, "C = %d", C);
+        }
+        free(z), free(p), free(want);
+    }
+}
+
 Test(ch02_layers, softmax_is_stable_for_huge_logits) {
     // exp(1000) overflows float (and double); subtracting the row max avoids it.
     float z[6] = {1000, 1001, -1000, -1001, 50, -50}, p[6];

@@ -65,9 +65,10 @@ double softmax_row(float *probs, const float *z, int C) {
     float max = z[0];
     for (int c = 1; c < C; c++)
         if (z[c] > max) max = z[c];
-    // probs[c] = expf(z[c] - max), vectorised (common/expf_vec.c: same bits as libm's
-    // expf, ~5x faster, which matters for a language model's 8,192-word softmax).
-    // Block by block, so each block is summed while it is still in the L1 cache.
+    // probs[c] = expf(z[c] - max), vectorised (common/expf_vec.c: libm's bits on glibc
+    // x86-64, 1.2 ns a float instead of 6.5, which matters for a language model's
+    // 8,192-word softmax). Block by block, each block summed while it is still in L1,
+    // in the same order as one loop would.
     double sum = 0.0;
     for (int c0 = 0; c0 < C; c0 += 512) {
         int block = C - c0 < 512 ? C - c0 : 512;

@@ -21,7 +21,6 @@
 
 #include <math.h>
 #include <stdint.h>
-#include <string.h>
 
 #define EXP_TABLE_N 32
 
@@ -62,29 +61,16 @@ static inline double mul_add(double a, double b, double c) {
 #endif
 }
 
-static inline uint64_t bits_of(double d) {
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    return u;
-}
-
-static inline double double_of(uint64_t u) {
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
-static inline uint32_t bits_of_float(float f) {
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static inline float float_of(uint32_t u) {
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
+// A value's bits as an integer of the same size, and back: reading a union member
+// other than the one last written reinterprets the bytes (C11 6.5.2.3, footnote 95).
+typedef union {
+    double value;
+    uint64_t bits;
+} DoubleBits;
+typedef union {
+    float value;
+    uint32_t bits;
+} FloatBits;
 
 // condition ? if_true : if_false, as a mask: no branch for the compiler to keep.
 static inline uint32_t select_bits(int condition, uint32_t if_true, uint32_t if_false) {
@@ -99,10 +85,10 @@ void expf_shifted(float *out, const float *x, float shift, int n) {
         double xd = (double)arg;
         double z = EXP_N_OVER_LN2 * xd;
         double kd = z + EXP_ROUND_SHIFT;
-        uint64_t ki = bits_of(kd);   // low bits: k = round(z), in two's complement
+        uint64_t ki = (DoubleBits){.value = kd}.bits;   // low bits: k = round(z), in two's complement
         kd -= EXP_ROUND_SHIFT;
         double r = mul_add(EXP_N_OVER_LN2, xd, -kd);   // z - k (fused with z's product, as glibc)
-        double scale = double_of(exp2_table_bits[ki % EXP_TABLE_N] + (ki << 47));
+        double scale = (DoubleBits){.bits = exp2_table_bits[ki % EXP_TABLE_N] + (ki << 47)}.value;
         double r2 = r * r;
         double poly = mul_add(mul_add(EXP_R3, r, EXP_R2), r2, mul_add(EXP_R1, r, 1.0));
         // The ends, as glibc returns them (but without setting errno): above
@@ -110,11 +96,12 @@ void expf_shifted(float *out, const float *x, float shift, int n) {
         // subnormal rounds to 0, and NaN stays NaN. The tests are on the bit patterns
         // (ordered like the values within one sign): integer selects, so the
         // compiler keeps the loop branch-free and vectorised.
-        uint32_t arg_bits = bits_of_float(arg), result_bits = bits_of_float((float)(poly * scale));
+        uint32_t arg_bits = (FloatBits){.value = arg}.bits;
+        uint32_t result_bits = (FloatBits){.value = (float)(poly * scale)}.bits;
         result_bits = select_bits((arg_bits > 0x42b17217u) & (arg_bits < 0x80000000u), 0x7f800000u,
                                   result_bits);                                            // > 0x1.62e42ep6f
         result_bits = select_bits(arg_bits > 0xc2cff1b4u, 0u, result_bits);                    // < -0x1.9fe368p6f
         result_bits = select_bits((arg_bits & 0x7fffffffu) > 0x7f800000u, arg_bits, result_bits);  // NaN
-        out[i] = float_of(result_bits);
+        out[i] = (FloatBits){.bits = result_bits}.value;
     }
 }

@@ -291,10 +291,10 @@ static inline void pack_cols_8x8(float *db, int w, const float *col, long ld, in
     transpose8x8(v);
     if (cols == 8) {
         for (int k = 0; k < 8; k++) _mm256_storeu_ps(db + (size_t)k * w, v[k]);
-    } else {  // cols = 6 (the AVX2 kernel's MR): 4 + 2 floats a row, nothing past the row
+    } else {  // cols = 6 or 4 (the last 6 or 4 of a sliver 6 or 12 wide): 4 (+ 2) floats
         for (int k = 0; k < 8; k++) {
             _mm_storeu_ps(db + (size_t)k * w, _mm256_castps256_ps128(v[k]));
-            _mm_storel_pi((__m64 *)(db + (size_t)k * w + 4), _mm256_extractf128_ps(v[k], 1));
+            if (cols == 6) _mm_storel_pi((__m64 *)(db + (size_t)k * w + 4), _mm256_extractf128_ps(v[k], 1));
         }
     }
 }
@@ -314,10 +314,11 @@ static void pack_unit(float *dst, const Packing *p, int unit) {
             const int kn = kc - kb < PACK_K ? kc - kb : PACK_K;
             float *db = d + (size_t)kb * w;
 #ifdef __AVX__
-            // Whole blocks of the 6 x 16 kernels' slivers (AVX2's and the portable one:
-            // w = 6 for A, 16 for B): 8x8 transposes in registers, the same floats to
-            // the same places. Plain AVX is enough for the shuffles.
-            if (kn == PACK_K && n == w && (w == 6 || w == 16)) {
+            // Whole blocks of the kernels' slivers (6 x 16 for AVX2 and the portable
+            // kernel, 12 x 32 for AVX-512): 8x8 transposes in registers, the same floats
+            // to the same places, the last 6 or 4 of a sliver as a narrower block.
+            // Plain AVX is enough for the shuffles.
+            if (kn == PACK_K && n == w && (w == 6 || w == 12 || w == 16 || w == 32)) {
                 for (int kk = 0; kk < PACK_K; kk += 8)
                     for (int c0 = 0; c0 < w; c0 += 8)
                         pack_cols_8x8(db + (size_t)kk * w + c0, w, col0 + (size_t)c0 * p->ld + kb + kk, p->ld,

@@ -103,6 +103,26 @@ Test(common_matmul, every_kernel_and_thread_count_matches_naive) {
     }
 }
 
+// A plain 12 x 32 kernel, the AVX-512 kernel's tile, so that every machine also packs
+// slivers 12 and 32 wide (on AVX machines, through the transposes of pack_unit).
+static void kernel_12x32_plain(int kc, const float *a, const float *b, float *c, long ldc) {
+    for (int r = 0; r < 12; r++)
+        for (int j = 0; j < 32; j++) {
+            float sum = 0.0f;
+            for (int k = 0; k < kc; k++) sum += a[(size_t)k * 12 + r] * b[(size_t)k * 32 + j];
+            c[r * ldc + j] += sum;
+        }
+}
+
+Test(common_matmul, a_12x32_kernel_packs_wide_slivers) {
+    const MatmulKernel wide = {"plain 12x32 (test)", 12, 32, kernel_12x32_plain, NULL};
+    Rng r;
+    rng_seed(&r, 13);
+    for (int threads = 1; threads <= 2; threads++)
+        for (int s = 0; s < N_SHAPES; s++)
+            check_matmul((Variant){&wide, threads}, SHAPES[s][0], SHAPES[s][1], SHAPES[s][2], &r);
+}
+
 Test(common_matmul, large_enough_to_run_in_parallel) {
     // 2^21 multiply-adds is where matmul() starts threads; this is past it, with ragged
     // edges in every dimension, so the parallel packing and tile split are exercised.

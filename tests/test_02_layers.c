@@ -92,45 +92,57 @@ Test(ch02_layers, cross_entropy_over_a_large_batch_matches_row_by_row) {
     free(z), free(p), free(row), free(d);
 }
 
-// softmax_row as one plain loop of libm expf() calls, summed in double front to back.
+// softmax_row as one plain loop of libm expf() calls, the sum taken in the order
+// softmax_row documents: entry c goes to lane c mod 8, each lane summed in double
+// front to back, the lanes added as ((0+1)+(2+3))+((4+5)+(6+7)).
 static double softmax_row_one_loop(float *probs, const float *z, int C) {
     float max = z[0];
     for (int c = 1; c < C; c++)
         if (z[c] > max) max = z[c];
-    double sum = 0.0;
+    double lane[8] = {0};
     for (int c = 0; c < C; c++) {
         probs[c] = expf(z[c] - max);
-        sum += probs[c];
+        lane[c % 8] += probs[c];
     }
+    double sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
     float inv = (float)(1.0 / sum);
     for (int c = 0; c < C; c++) probs[c] *= inv;
     return (double)max + log(sum);
 }
 
-// softmax_row takes its exponentials 512 at a time (common/expf_vec.c) and sums each
-// block as it goes: on glibc x86-64 with FMA, where expf_shifted has libm's bits, that
-// must be the plain loop to the last bit (same values, same order of the sum), also
-// for rows that end inside a block; elsewhere, within float rounding.
+// softmax_row takes its max and sum in 8 lanes and its exponentials 512 at a time
+// (common/expf_vec.c), summing each block as it goes: on glibc x86-64 with FMA, where
+// expf_shifted has libm's bits, that must be the plain loop to the last bit (same
+// values, same order of the sum), also for rows that end inside a block or inside a
+// group of 8; elsewhere, within float rounding.
 Test(ch02_layers, softmax_row_in_blocks_equals_the_plain_loop) {
 #if defined(__GLIBC__) && defined(__x86_64__) && defined(__FMA__)
     const int same_bits = 1;
 #else
     const int same_bits = 0;
 #endif
-    const int lengths[] = {1, 7, 511, 512, 513, 1300, 8192};
+    const int lengths[] = {1, 7, 9, 511, 512, 513, 1300, 8192};
     Rng rng;
     rng_seed(&rng, 5);
+    const float spreads[] = {1, 4, 12};   // 12: tiny terms round in the sum
     for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
         const int C = lengths[l];
         float *z = malloc(sizeof(float) * C), *p = malloc(sizeof(float) * C), *want = malloc(sizeof(float) * C);
-        for (int c = 0; c < C; c++) z[c] = 12 * rng_normal(&rng);   // wide: tiny terms round in the sum
-        const double lse = softmax_row(p, z, C), want_lse = softmax_row_one_loop(want, z, C);
-        if (same_bits) {
-            cr_assert(lse == want_lse, "C = %d: log-sum-exp %.17g, plain loop %.17g", C, lse, want_lse);
-            cr_assert(!memcmp(p, want, sizeof(float) * C), "C = %d: probabilities differ from the plain loop", C);
-        } else {
-            cr_assert_float_eq(lse, want_lse, 1e-6, "C = %d", C);
-            for (int c = 0; c < C; c++) cr_assert_float_eq(p[c], want[c], 1e-6f * want[c] + 1e-30f, "C = %d", C);
+        for (int row = 0; row < 30; row++) {   // 30 rows: one changed rounding shows in a few of them
+            for (int c = 0; c < C; c++) z[c] = spreads[row % 3] * rng_normal(&rng);
+            // a max of 0 makes the log-sum-exp log(sum) itself, fine enough to show the
+            // last bit of the sum (next to a max of 40, a changed order would round away)
+            float z_max = z[0];
+            for (int c = 1; c < C; c++) z_max = z[c] > z_max ? z[c] : z_max;
+            for (int c = 0; c < C; c++) z[c] -= z_max;
+            const double lse = softmax_row(p, z, C), want_lse = softmax_row_one_loop(want, z, C);
+            if (same_bits) {
+                cr_assert(lse == want_lse, "C = %d, row %d: log-sum-exp %.17g, plain loop %.17g", C, row, lse, want_lse);
+                cr_assert(!memcmp(p, want, sizeof(float) * C), "C = %d, row %d: probabilities differ", C, row);
+            } else {
+                cr_assert_float_eq(lse, want_lse, 1e-6, "C = %d", C);
+                for (int c = 0; c < C; c++) cr_assert_float_eq(p[c], want[c], 1e-6f * want[c] + 1e-30f, "C = %d", C);
+            }
         }
         free(z), free(p), free(want);
     }
@@ -226,6 +238,30 @@ Test(ch02_layers, linear_backward_large_shapes_match_naive_sums) {
     }
 }
 
+// Above 65,536 entries the bias's forward and backward share the rows (forward) or
+// the columns, 64 at a time (backward) between threads: the same bits as one thread's
+// loops. 257 columns: the last group of 64 holds one.
+Test(ch02_layers, linear_bias_on_threads_equals_the_serial_loops) {
+    enum { Bb = 300, I = 8, O = 257 };
+    static float x[Bb * I], W[O * I], b[O], y[Bb * O], want_y[Bb * O], db[O], want_db[O];
+    Rng rng;
+    rng_seed(&rng, 4);
+    fill_normal(x, Bb * I, 1, &rng);
+    fill_normal(W, O * I, 1, &rng);
+    fill_normal(b, O, 1, &rng);
+    fill_normal(db, O, 1, &rng);   // the bias gradient adds to what is there
+    memcpy(want_db, db, sizeof db);
+    linear_forward(y, x, W, b, Bb, I, O);
+    linear_forward(want_y, x, W, NULL, Bb, I, O);
+    for (int i = 0; i < Bb; i++)
+        for (int o = 0; o < O; o++) want_y[i * O + o] += b[o];
+    cr_assert(!memcmp(y, want_y, sizeof y), "the bias added on threads differs from one loop");
+    linear_backward(NULL, NULL, db, y, x, W, Bb, I, O);   // y as d_y: any numbers will do
+    for (int i = 0; i < Bb; i++)
+        for (int o = 0; o < O; o++) want_db[o] += y[i * O + o];
+    cr_assert(!memcmp(db, want_db, sizeof db), "the bias gradient on threads differs from one loop");
+}
+
 enum { N_ACT = 24 };
 typedef struct {
     float x[N_ACT], y[N_ACT], r[N_ACT];
@@ -299,6 +335,25 @@ Test(ch02_layers, softmax_xent_backward_matches_finite_differences) {
         for (int k = 0; k < XC; k++) s += d_logits[i * XC + k];
         cr_assert_float_eq(s, 0.0, 1e-6, "row %d of d_logits sums to %g", i, s);
     }
+}
+
+// The writing variant: the same bits as adding into zeros, whatever the buffer held
+// (NaN here, which any read would carry into the result).
+Test(ch02_layers, softmax_xent_backward_write_equals_adding_into_zeros) {
+    enum { WB = 5, WC = 300 };   // 1,500 entries: below the threads' threshold, so on one thread
+    static float logits[WB * WC], probs[WB * WC], added[WB * WC], written[WB * WC];
+    int targets[WB];
+    Rng rng;
+    rng_seed(&rng, 9);
+    fill_normal(logits, WB * WC, 3, &rng);
+    for (int i = 0; i < WB; i++) targets[i] = rng_int(&rng, WC);
+    softmax_xent_forward(probs, logits, targets, WB, WC);
+    for (int i = 0; i < WB * WC; i++) added[i] = 0.0f, written[i] = NAN;
+    softmax_xent_backward(added, probs, targets, WB, WC);
+    softmax_xent_backward_write(written, probs, targets, WB, WC);
+    cr_assert(!memcmp(added, written, sizeof added), "written and added gradients differ");
+    softmax_xent_backward_write(written, probs, targets, WB, WC);   // again: not added to the first
+    cr_assert(!memcmp(added, written, sizeof added), "a second call added to the first");
 }
 
 // A 2-layer MLP, x -> linear -> tanh -> linear -> relu -> linear -> softmax-xent,

@@ -137,8 +137,7 @@ void lm_backward(Lm *m, LmCache *c, const int *ids, int B, int T) {
     const LmConfig *g = &m->cfg;
     const int C = g->C, N = B * T;
     const size_t slot = (size_t)c->B * c->T * C, n = (size_t)N * C;
-    memset(c->d_logits, 0, sizeof(float) * (size_t)N * g->vocab);
-    softmax_xent_backward(c->d_logits, c->probs, c->targets, N, g->vocab);
+    softmax_xent_backward_write(c->d_logits, c->probs, c->targets, N, g->vocab);   // d_logits: scratch
     memset(c->d_h, 0, sizeof(float) * n);
     linear_backward(c->d_h, m->tok_emb.grad, NULL, c->d_logits, c->h, m->tok_emb.data, N, C, g->vocab);
     memset(c->d_x, 0, sizeof(float) * n);

@@ -350,10 +350,15 @@ Test(ch02_layers, softmax_xent_backward_write_equals_adding_into_zeros) {
     softmax_xent_forward(probs, logits, targets, WB, WC);
     for (int i = 0; i < WB * WC; i++) added[i] = 0.0f, written[i] = NAN;
     softmax_xent_backward(added, probs, targets, WB, WC);
-    softmax_xent_backward_write(written, probs, targets, WB, WC);
+    softmax_xent_backward_write(written, probs, targets, WB, WC, WB);
     cr_assert(!memcmp(added, written, sizeof added), "written and added gradients differ");
-    softmax_xent_backward_write(written, probs, targets, WB, WC);   // again: not added to the first
+    softmax_xent_backward_write(written, probs, targets, WB, WC, WB);   // again: not added to the first
     cr_assert(!memcmp(added, written, sizeof added), "a second call added to the first");
+    // in two pieces, rows 0-1 and 2-4 of the batch of 5: still divided by 5
+    for (int i = 0; i < WB * WC; i++) written[i] = NAN;
+    softmax_xent_backward_write(written, probs, targets, 2, WC, WB);
+    softmax_xent_backward_write(written + 2 * WC, probs + 2 * WC, targets + 2, WB - 2, WC, WB);
+    cr_assert(!memcmp(added, written, sizeof added), "the batch in two pieces differs from the whole");
 }
 
 // A 2-layer MLP, x -> linear -> tanh -> linear -> relu -> linear -> softmax-xent,

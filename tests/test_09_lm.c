@@ -69,16 +69,16 @@ Test(ch09_lm, dense_backward_matches_finite_differences) { check_lm(0); }
 Test(ch09_lm, moe_backward_matches_finite_differences) { check_lm(1); }
 
 // Runs the 5-token input 1 2 3 4 5, then the same with the last input token set to
-// `last`; how many logits of the first T-1 positions differ between the two.
+// `last`; how many predicted probabilities of the first T-1 positions differ.
 static int earlier_logits_changed(Lm *m, LmCache *c, int last) {
     int ids[T + 1] = {1, 2, 3, 4, 5, 6};
     lm_forward(m, c, ids, NULL, 1, T);
     float before[T * V];
-    memcpy(before, c->logits, sizeof before);
+    memcpy(before, c->probs, sizeof before);
     ids[T - 1] = last;
     lm_forward(m, c, ids, NULL, 1, T);
     int changed = 0;
-    for (int i = 0; i < (T - 1) * V; i++) changed += c->logits[i] != before[i];
+    for (int i = 0; i < (T - 1) * V; i++) changed += c->probs[i] != before[i];
     return changed;
 }
 
@@ -134,4 +134,42 @@ Test(ch09_lm, parameter_counts) {
     cr_assert_eq(lm_params_total(&moe), 128 + 2 * (32 + 288 + 32 + 4 * 110) + 16);
     cr_assert_eq(lm_params_active(&moe), 128 + 2 * (32 + 288 + 32 + 2 * 110) + 16);
     lm_free(&dense), lm_free(&moe);
+}
+
+// The output layer runs LM_HEAD_ROWS rows at a time (lm.h). 60 x 5 = 300 positions are a
+// piece of 256 and one of 44; taken in one piece instead, the loss, every probability
+// and every gradient must be the same to the last bit (E's gradient too: its pieces add
+// in row order, as one product adds its blocks of 256). A vocabulary of 64 keeps every
+// piece's products on matmul's packed path (44 x 64 x 8 multiply-adds; with 11 words
+// the last piece's fall below PACKED_MIN_WORK to the plain loops, whose sums are
+// rounded differently).
+Test(ch09_lm, the_output_layer_in_pieces_equals_one_piece) {
+    enum { BB = 60, VV = 64 };
+    LmConfig cfg = tiny(1);
+    cfg.vocab = VV;
+    Lm m[2];
+    LmCache c[2];
+    int *ids = malloc(sizeof(int) * BB * (T + 1));
+    Rng rng;
+    rng_seed(&rng, 97);
+    for (int i = 0; i < BB * (T + 1); i++) ids[i] = rng_int(&rng, VV);
+    double loss[2];
+    for (int v = 0; v < 2; v++) {
+        rng_seed(&rng, 98);   // the same weights in both
+        lm_create(&m[v], &cfg, &rng);
+        lm_cache_alloc_head(&c[v], &m[v], BB, T, v == 0 ? LM_HEAD_ROWS : BB * T);
+        tensorlist_zero_grad(&m[v].params);
+        loss[v] = lm_forward(&m[v], &c[v], ids, NULL, BB, T);
+        lm_backward(&m[v], &c[v], ids, BB, T);
+    }
+    cr_assert_eq(c[0].head_rows, 256);
+    cr_assert_eq(c[1].head_rows, BB * T);
+    cr_assert(loss[0] == loss[1], "loss %.17g in pieces, %.17g in one", loss[0], loss[1]);
+    cr_assert(!memcmp(c[0].probs, c[1].probs, sizeof(float) * BB * T * VV), "the probabilities differ");
+    for (int t = 0; t < m[0].params.count; t++) {
+        const Tensor *a = m[0].params.items[t], *b = m[1].params.items[t];
+        cr_assert(!memcmp(a->grad, b->grad, sizeof(float) * a->size), "%s: the gradients differ", a->name);
+    }
+    for (int v = 0; v < 2; v++) lm_cache_free(&c[v], &m[v]), lm_free(&m[v]);
+    free(ids);
 }

@@ -114,30 +114,35 @@ void softmax_forward(float *probs, const float *logits, int B, int C) {
 // Loss per row: -log p_t = log sum_c exp(z_c) - z_t, README eq. (2.11). Computed
 // this way it never takes log(0), even when p_t underflows to 0 in float.
 // Rows are independent, so large batches share them between threads (a language
-// model's 2,048 tokens x 8,192 words are 17M exponentials a step); the row losses are
-// added afterwards in row order, so the result does not depend on the thread count.
-float softmax_xent_forward(float *probs, const float *logits, const int *targets, int B, int C) {
+// model's 2,048 tokens x 8,192 words are 17M exponentials a step).
+void softmax_xent_rows(float *probs, double *row_loss, const float *logits, const int *targets, int B, int C) {
     for (int i = 0; i < B; i++)
         if (targets[i] < 0 || targets[i] >= C)
             DIE("softmax_xent_forward: target %d of row %d is not in [0,%d)", targets[i], i, C);
-    double *row_loss = xmalloc(sizeof(double) * (size_t)(B > 0 ? B : 1));
 #pragma omp parallel for schedule(static) if ((long)B * C >= (1L << 16))
     for (int i = 0; i < B; i++) {
         const float *z = logits + (size_t)i * C;
         row_loss[i] = softmax_row(probs + (size_t)i * C, z, C) - (double)z[targets[i]];
     }
+}
+
+// The row losses are added in row order, so the mean does not depend on the thread count.
+float softmax_xent_forward(float *probs, const float *logits, const int *targets, int B, int C) {
+    double *row_loss = xmalloc(sizeof(double) * (size_t)(B > 0 ? B : 1));
+    softmax_xent_rows(probs, row_loss, logits, targets, B, C);
     double total = 0.0;
     for (int i = 0; i < B; i++) total += row_loss[i];
     free(row_loss);
     return (float)(total / B);
 }
 
-// d_logits (B,C) += (probs - onehot(targets)) / B, README eq. (2.12); with accumulate
-// = 0, d_logits = that, and what it held before is never read.
-static void xent_gradient(float *d_logits, const float *probs, const int *targets, int B, int C, int accumulate) {
-    float inv_b = 1.0f / (float)B;
-#pragma omp parallel for schedule(static) if ((long)B * C >= (1L << 16))
-    for (int i = 0; i < B; i++) {
+// d_logits (rows,C) += (probs - onehot(targets)) / batch, README eq. (2.12); with
+// accumulate = 0, d_logits = that, and what it held before is never read.
+static void xent_gradient(float *d_logits, const float *probs, const int *targets, int rows, int C, int batch,
+                          int accumulate) {
+    float inv_b = 1.0f / (float)batch;
+#pragma omp parallel for schedule(static) if ((long)rows * C >= (1L << 16))
+    for (int i = 0; i < rows; i++) {
         const float *p = probs + (size_t)i * C;
         float *d = d_logits + (size_t)i * C;
         if (accumulate)
@@ -148,11 +153,12 @@ static void xent_gradient(float *d_logits, const float *probs, const int *target
 }
 
 void softmax_xent_backward(float *d_logits, const float *probs, const int *targets, int B, int C) {
-    xent_gradient(d_logits, probs, targets, B, C, 1);
+    xent_gradient(d_logits, probs, targets, B, C, B, 1);
 }
 
-void softmax_xent_backward_write(float *d_logits, const float *probs, const int *targets, int B, int C) {
-    xent_gradient(d_logits, probs, targets, B, C, 0);
+void softmax_xent_backward_write(float *d_logits, const float *probs, const int *targets, int rows, int C,
+                                 int batch) {
+    xent_gradient(d_logits, probs, targets, rows, C, batch, 0);
 }
 
 // logits (B,C) -> pred (B); ties go to the lowest index.

@@ -42,13 +42,17 @@ void softmax_forward(float *probs, const float *logits, int B, int C);
 // logits (B,C), targets (B) in [0,C) -> probs (B,C); returns the mean loss over B,
 // computed as log-sum-exp - logit[target] (never log(0)).
 float softmax_xent_forward(float *probs, const float *logits, const int *targets, int B, int C);
+// The same, one loss per row: row_loss (B), in double, not averaged; for a caller that
+// takes a batch a few rows at a time (chapter 09's output layer).
+void softmax_xent_rows(float *probs, double *row_loss, const float *logits, const int *targets, int B, int C);
 // d_logits (B,C) += (probs - onehot(targets)) / B
 void softmax_xent_backward(float *d_logits, const float *probs, const int *targets, int B, int C);
-// d_logits (B,C) = (probs - onehot(targets)) / B, written, not added to: for a caller
-// whose d_logits is its own scratch, which would otherwise have to be zeroed and read
-// back (chapter 09's 2,048 x 8,192 logits: 64 MiB, twice a step). The same bits as
+// d_logits (rows,C) = (probs - onehot(targets)) / batch, for `rows` rows of a batch of
+// `batch`, written, not added to: for a caller whose d_logits is its own scratch, which
+// would otherwise have to be zeroed and read back. With rows = batch, the same bits as
 // softmax_xent_backward into zeros.
-void softmax_xent_backward_write(float *d_logits, const float *probs, const int *targets, int B, int C);
+void softmax_xent_backward_write(float *d_logits, const float *probs, const int *targets, int rows, int C,
+                                 int batch);
 
 // Index of the largest logit per row: logits (B,C) -> pred (B)
 void argmax_rows(int *pred, const float *logits, int B, int C);

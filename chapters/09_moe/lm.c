@@ -67,14 +67,18 @@ void lm_free(Lm *m) {
     tensorlist_free(&m->params);
 }
 
-void lm_cache_alloc(LmCache *c, const Lm *m, int B, int T) {
+void lm_cache_alloc(LmCache *c, const Lm *m, int B, int T) { lm_cache_alloc_head(c, m, B, T, LM_HEAD_ROWS); }
+
+void lm_cache_alloc_head(LmCache *c, const Lm *m, int B, int T, int head_rows) {
     const LmConfig *g = &m->cfg;
     const size_t n = (size_t)B * T * g->C, rows = (size_t)B * T;
+    if (head_rows < 1) DIE("lm_cache_alloc_head: %d rows at a time", head_rows);
     memset(c, 0, sizeof *c);
-    c->B = B, c->T = T;
+    c->B = B, c->T = T, c->head_rows = (size_t)head_rows < rows ? head_rows : (int)rows;
     c->x = fzeros(n * (size_t)(g->layers + 1));
     c->h = fzeros(n), c->h_mean = fzeros(rows), c->h_rstd = fzeros(rows);
-    c->logits = fzeros(rows * g->vocab), c->probs = fzeros(rows * g->vocab), c->d_logits = fzeros(rows * g->vocab);
+    c->logits = fzeros((size_t)c->head_rows * g->vocab), c->d_logits = fzeros((size_t)c->head_rows * g->vocab);
+    c->probs = fzeros(rows * g->vocab), c->row_loss = xcalloc(rows, sizeof(double));
     c->d_x = fzeros(n), c->d_next = fzeros(n), c->d_h = fzeros(n), c->scratch = fzeros(n);
     c->inputs = xcalloc(rows + 1, sizeof(int)), c->targets = xcalloc(rows + 1, sizeof(int));
     for (int l = 0; l < g->layers; l++) {
@@ -87,7 +91,7 @@ void lm_cache_free(LmCache *c, const Lm *m) {
     float *bufs[] = {c->x, c->h, c->h_mean, c->h_rstd, c->logits, c->probs, c->d_logits, c->d_x, c->d_next, c->d_h,
                      c->scratch};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
-    free(c->inputs), free(c->targets);
+    free(c->inputs), free(c->targets), free(c->row_loss);
     for (int l = 0; l < m->cfg.layers; l++) {
         enc_cache_free(&c->blocks[l]);
         if (m->cfg.moe) moe_cache_free(&c->moe[l]);
@@ -128,8 +132,17 @@ double lm_forward(Lm *m, LmCache *c, const int *ids, Rng *rng, int B, int T) {
         if (g->moe) c->aux_loss += c->moe[l].stats.aux_loss, c->z_loss += c->moe[l].stats.z_loss;
     }
     layernorm_forward(c->h, c->h_mean, c->h_rstd, c->x + g->layers * slot, m->ln_f_g.data, m->ln_f_b.data, N, C);
-    linear_forward(c->logits, c->h, m->tok_emb.data, NULL, N, C, g->vocab);
-    return softmax_xent_forward(c->probs, c->logits, c->targets, N, g->vocab);
+    // The output layer a few rows at a time (LM_HEAD_ROWS, lm.h): their logits are still
+    // in the cache when the softmax reads them.
+    const int V = g->vocab, step = c->head_rows;
+    for (int r0 = 0; r0 < N; r0 += step) {
+        const int rows = N - r0 < step ? N - r0 : step;
+        linear_forward(c->logits, c->h + (size_t)r0 * C, m->tok_emb.data, NULL, rows, C, V);
+        softmax_xent_rows(c->probs + (size_t)r0 * V, c->row_loss + r0, c->logits, c->targets + r0, rows, V);
+    }
+    double total = 0;   // in row order, as softmax_xent_forward adds them
+    for (int i = 0; i < N; i++) total += c->row_loss[i];
+    return (float)(total / N);
 }
 
 void lm_backward(Lm *m, LmCache *c, const int *ids, int B, int T) {
@@ -137,9 +150,18 @@ void lm_backward(Lm *m, LmCache *c, const int *ids, int B, int T) {
     const LmConfig *g = &m->cfg;
     const int C = g->C, N = B * T;
     const size_t slot = (size_t)c->B * c->T * C, n = (size_t)N * C;
-    softmax_xent_backward_write(c->d_logits, c->probs, c->targets, N, g->vocab);   // d_logits: scratch
+    // The output layer's backward, the same rows at a time as in the forward: each
+    // piece of d_logits is written (scratch: no zeroing), then read by the two products
+    // while it is in the cache. The pieces add to E's gradient in row order, as a single
+    // product over all N rows adds its blocks of 256 (matmul's KC): the same sums.
+    const int V = g->vocab, step = c->head_rows;
     memset(c->d_h, 0, sizeof(float) * n);
-    linear_backward(c->d_h, m->tok_emb.grad, NULL, c->d_logits, c->h, m->tok_emb.data, N, C, g->vocab);
+    for (int r0 = 0; r0 < N; r0 += step) {
+        const int rows = N - r0 < step ? N - r0 : step;
+        softmax_xent_backward_write(c->d_logits, c->probs + (size_t)r0 * V, c->targets + r0, rows, V, N);
+        linear_backward(c->d_h + (size_t)r0 * C, m->tok_emb.grad, NULL, c->d_logits, c->h + (size_t)r0 * C,
+                        m->tok_emb.data, rows, C, V);
+    }
     memset(c->d_x, 0, sizeof(float) * n);
     layernorm_backward(c->d_x, m->ln_f_g.grad, m->ln_f_b.grad, c->d_h, c->x + g->layers * slot, c->h_mean, c->h_rstd,
                        m->ln_f_g.data, N, C);

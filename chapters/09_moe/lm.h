@@ -18,6 +18,12 @@
 #include "common/tensor.h"
 
 enum { LM_MAX_LAYERS = 8 };
+// The output layer runs on this many rows (positions) at a time: 256 x 8,192 logits
+// are 8 MiB, which stay in a last-level cache from the product that writes them to the
+// softmax that reads them (and, backward, d_logits to the two products that read it),
+// instead of 64 MiB for a whole batch of 2,048 that go out to memory and back. A
+// multiple of matmul's KC (256) keeps E's gradient the same sums as in one product.
+enum { LM_HEAD_ROWS = 256 };
 
 typedef struct {
     int vocab, C, NH, layers, T;   // T: the longest context (learned positions)
@@ -45,10 +51,13 @@ typedef struct {
 
 typedef struct {
     int B, T;                      // capacity
+    int head_rows;                 // rows of the output layer at a time (LM_HEAD_ROWS)
     float *x;                      // (L+1, B,T,C) each block's input, then the last output
     float *h, *h_mean, *h_rstd;    // (B,T,C) LN_f
-    float *logits, *probs;         // (B*T, V)
-    float *d_x, *d_next, *d_h, *d_logits, *scratch;
+    float *logits, *d_logits;      // (head_rows, V) the output layer's current rows
+    float *probs;                  // (B*T, V)
+    double *row_loss;              // (B*T) each position's cross-entropy
+    float *d_x, *d_next, *d_h, *scratch;
     int *inputs, *targets;         // (B,T) the forward's ids[:, :T] and ids[:, 1:]
     EncCache blocks[LM_MAX_LAYERS];
     MoeCache moe[LM_MAX_LAYERS];
@@ -62,6 +71,9 @@ int lm_check_config(const LmConfig *cfg, char *err, size_t err_len);
 void lm_create(Lm *m, const LmConfig *cfg, Rng *rng);
 void lm_free(Lm *m);
 void lm_cache_alloc(LmCache *c, const Lm *m, int B, int T);
+// The same with the output layer `head_rows` rows at a time instead of LM_HEAD_ROWS (a
+// test takes the whole batch at once: the same numbers).
+void lm_cache_alloc_head(LmCache *c, const Lm *m, int B, int T, int head_rows);
 void lm_cache_free(LmCache *c, const Lm *m);
 
 // ids (B,T+1): inputs are ids[:, :T], targets ids[:, 1:]. rng NULL: evaluation (no

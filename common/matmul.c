@@ -127,8 +127,9 @@ KERNEL_PAIR(tile_portable, kernel_portable)
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 // The C tile is only touched after the K loop; ask for it now, so that its cache
 // misses overlap the arithmetic instead of following it. For a product with K <= KC
-// every tile of C is touched once, and C (the logits of chapter 09: 2048 x 8192 floats,
-// 64 MiB) is in no cache: without the prefetch the AVX2 kernel waited for each of its
+// every tile of C is touched once, and a large C (chapter 09's widest hidden layer:
+// 2048 x 4096 floats, 32 MiB; its logits, 64 MiB, before it took them in pieces) is in
+// no cache: without the prefetch the AVX2 kernel waited for each of its
 // 6 rows in turn at the end of the tile. The hint asks for every 64-byte line of each
 // row with intent to write (prefetchw where the CPU has it), since every line is written.
 static inline void prefetch_c_tile(const float *c, long ldc, int rows, int cols) {
@@ -435,7 +436,7 @@ void matmul_blocked(const MatmulKernel *kern, int threads, float *C, const float
         DIE("matmul: kernel '%s' has an MR x NR tile of %d x %d; 1..16 rows and at most 1024 entries fit",
             kern->name, kern->mr, kern->nr);
     // beta = 0 and a kernel that can write its tile: no zeroing pass over C (serial, and
-    // for the logits of chapter 09 a pass over 64 MiB); the first K block writes C.
+    // for chapter 09's widest hidden layer a pass over 32 MiB); the first K block writes C.
     const int overwrite = beta == 0.0f && kern->kernel_store != NULL && K > 0;
     if (!overwrite) scale_c(C, M, N, beta);
     if (M == 0 || N == 0 || K == 0) return;

@@ -340,7 +340,7 @@ Test(ch02_layers, softmax_xent_backward_matches_finite_differences) {
 // The writing variant: the same bits as adding into zeros, whatever the buffer held
 // (NaN here, which any read would carry into the result).
 Test(ch02_layers, softmax_xent_backward_write_equals_adding_into_zeros) {
-    enum { WB = 5, WC = 300 };   // 1,500 entries: below the threads' threshold, so on one thread
+    enum { WB = 70, WC = 1000 };   // 70,000 entries: on threads, as chapter 09 calls it (above 65,536)
     static float logits[WB * WC], probs[WB * WC], added[WB * WC], written[WB * WC];
     int targets[WB];
     Rng rng;
@@ -354,7 +354,7 @@ Test(ch02_layers, softmax_xent_backward_write_equals_adding_into_zeros) {
     cr_assert(!memcmp(added, written, sizeof added), "written and added gradients differ");
     softmax_xent_backward_write(written, probs, targets, WB, WC, WB);   // again: not added to the first
     cr_assert(!memcmp(added, written, sizeof added), "a second call added to the first");
-    // in two pieces, rows 0-1 and 2-4 of the batch of 5: still divided by 5
+    // in two pieces, rows 0-1 (on one thread) and 2-69 of the batch of 70: still divided by 70
     for (int i = 0; i < WB * WC; i++) written[i] = NAN;
     softmax_xent_backward_write(written, probs, targets, 2, WC, WB);
     softmax_xent_backward_write(written + 2 * WC, probs + 2 * WC, targets + 2, WB - 2, WC, WB);

@@ -72,7 +72,7 @@ void lm_cache_alloc(LmCache *c, const Lm *m, int B, int T) { lm_cache_alloc_head
 void lm_cache_alloc_head(LmCache *c, const Lm *m, int B, int T, int head_rows) {
     const LmConfig *g = &m->cfg;
     const size_t n = (size_t)B * T * g->C, rows = (size_t)B * T;
-    if (head_rows < 1) DIE("lm_cache_alloc_head: %d rows at a time", head_rows);
+    if (head_rows < 1) DIE("lm_cache_alloc_head: %d rows of the output layer at a time; it must be at least 1", head_rows);
     memset(c, 0, sizeof *c);
     c->B = B, c->T = T, c->head_rows = (size_t)head_rows < rows ? head_rows : (int)rows;
     c->x = fzeros(n * (size_t)(g->layers + 1));
@@ -153,7 +153,8 @@ void lm_backward(Lm *m, LmCache *c, const int *ids, int B, int T) {
     // The output layer's backward, the same rows at a time as in the forward: each
     // piece of d_logits is written (scratch: no zeroing), then read by the two products
     // while it is in the cache. The pieces add to E's gradient in row order, as a single
-    // product over all N rows adds its blocks of 256 (matmul's KC): the same sums.
+    // product over all N rows adds its blocks of 256 (matmul's KC): the same sums (lm.h
+    // says when).
     const int V = g->vocab, step = c->head_rows;
     memset(c->d_h, 0, sizeof(float) * n);
     for (int r0 = 0; r0 < N; r0 += step) {

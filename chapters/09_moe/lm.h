@@ -21,8 +21,11 @@ enum { LM_MAX_LAYERS = 8 };
 // The output layer runs on this many rows (positions) at a time: 256 x 8,192 logits
 // are 8 MiB, which stay in a last-level cache from the product that writes them to the
 // softmax that reads them (and, backward, d_logits to the two products that read it),
-// instead of 64 MiB for a whole batch of 2,048 that go out to memory and back. A
-// multiple of matmul's KC (256) keeps E's gradient the same sums as in one product.
+// instead of 64 MiB for a whole batch of 2,048 that go out to memory and back. The
+// pieces give the same bits as one product over the batch when the row count is a
+// multiple of matmul's KC (256, unless built with -DKC=...), so that E's gradient adds
+// the same blocks in the same order, and when every piece's products are large enough
+// for matmul's packed path (PACKED_MIN_WORK; any piece of chapter 09's sizes is).
 enum { LM_HEAD_ROWS = 256 };
 
 typedef struct {
@@ -72,7 +75,7 @@ void lm_create(Lm *m, const LmConfig *cfg, Rng *rng);
 void lm_free(Lm *m);
 void lm_cache_alloc(LmCache *c, const Lm *m, int B, int T);
 // The same with the output layer `head_rows` rows at a time instead of LM_HEAD_ROWS (a
-// test takes the whole batch at once: the same numbers).
+// test takes the whole batch at once: the same bits, under LM_HEAD_ROWS's conditions).
 void lm_cache_alloc_head(LmCache *c, const Lm *m, int B, int T, int head_rows);
 void lm_cache_free(LmCache *c, const Lm *m);
 

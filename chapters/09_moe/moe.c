@@ -234,9 +234,10 @@ void moe_route(const Moe *m, MoeCache *c, const float *x, int N, Rng *rng) {
 // and its own weights and grads, so they need no locks. With 8 experts of ~256 rows each
 // the products are too small for two threads to share them well; a whole expert per
 // thread meets the threads once per layer instead of once per product. The parallel
-// regions inside (matmul's, GELU's) are nested in this one, and OpenMP runs a nested
-// region on the thread that meets it unless nesting is switched on (OMP_MAX_ACTIVE_LEVELS
-// > 1, OMP_NESTED, a list in OMP_NUM_THREADS); matmul also checks omp_in_parallel(). Any
+// regions inside (matmul's, GELU's, the bias loops of chapter 02's linear) are nested in
+// this one, and OpenMP runs a nested region on the thread that meets it unless nesting
+// is switched on (OMP_MAX_ACTIVE_LEVELS > 1, OMP_NESTED, a list in OMP_NUM_THREADS);
+// matmul also checks omp_in_parallel(). Any
 // thread count gives the same bits: every product is computed by one thread in the same
 // order as by many. A single expert keeps the threads for its products.
 void moe_run_experts(const Moe *m, MoeCache *c) {
